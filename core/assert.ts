@@ -1,0 +1,15 @@
+// Asserts catch programmer errors. They are never caught: a failed assert means
+// the code is wrong, and the simulator reports it as a crash, not as a result.
+
+export class AssertionError extends Error {
+  override name = 'AssertionError';
+}
+
+export function assert(cond: unknown, message = 'assertion failed'): asserts cond {
+  if (!cond) throw new AssertionError(message);
+}
+
+/** Ends every switch over a discriminated union: a new variant fails to type-check. */
+export function assertNever(x: never, what = 'value'): never {
+  throw new AssertionError(`unexpected ${what}: ${JSON.stringify(x)}`);
+}

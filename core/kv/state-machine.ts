@@ -1,0 +1,109 @@
+import { assertNever } from '../assert.js';
+import { DecodeError, Reader, Writer, utf8Decode, utf8Encode } from '../util/codec.js';
+import { Hasher } from '../util/hash.js';
+import type { KvOp, KvRequest, KvResult } from './types.js';
+
+/**
+ * The register store applied from the Raft log. apply() is a pure function of
+ * (state, command): every replica applying the same commands in the same order
+ * reaches the same state and the same digest.
+ *
+ * Exactly-once: the log may hold one request twice (a duplicated network
+ * message proposed twice). Each client's last applied seq and its result are
+ * part of the replicated state, so a repeat returns the first result and
+ * changes nothing (the Raft thesis, section 6.3).
+ */
+export class KvStateMachine {
+  private data = new Map<string, string>();
+  private sessions = new Map<number, { seq: number; result: KvResult }>();
+
+  /** Applies an encoded command; returns the request and its result. */
+  apply(cmd: Uint8Array): { req: KvRequest; result: KvResult } {
+    const req = decodeCommand(cmd);
+    const s = this.sessions.get(req.client);
+    if (s && req.seq <= s.seq) return { req, result: s.seq === req.seq ? s.result : resultOfStale(req.op) };
+    const result = this.exec(req.op);
+    this.sessions.set(req.client, { seq: req.seq, result });
+    return { req, result };
+  }
+
+  /** Reads outside the log (served after a ReadIndex confirmed the read point). */
+  read(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+
+  private exec(op: KvOp): KvResult {
+    switch (op.f) {
+      case 'get':
+        return { f: 'get', value: this.data.get(op.key) ?? null };
+      case 'put':
+        this.data.set(op.key, op.value);
+        return { f: 'put' };
+      case 'delete':
+        this.data.delete(op.key);
+        return { f: 'delete' };
+      case 'cas': {
+        const cur = this.data.get(op.key) ?? null;
+        if (cur !== op.expected) return { f: 'cas', ok: false };
+        this.data.set(op.key, op.value);
+        return { f: 'cas', ok: true };
+      }
+      default:
+        return assertNever(op, 'kv op');
+    }
+  }
+
+  /** A canonical image (keys sorted), so equal states give equal bytes. */
+  snapshot(): Uint8Array {
+    const w = new Writer();
+    const keys = [...this.data.keys()].sort();
+    w.uvar(keys.length);
+    for (const k of keys) w.str(k).str(this.data.get(k)!);
+    const clients = [...this.sessions.keys()].sort((a, b) => a - b);
+    w.uvar(clients.length);
+    for (const c of clients) {
+      const s = this.sessions.get(c)!;
+      w.uvar(c).uvar(s.seq).bytes(utf8Encode(JSON.stringify(s.result)));
+    }
+    return w.finish();
+  }
+
+  restore(image: Uint8Array): void {
+    const r = new Reader(image);
+    const data = new Map<string, string>();
+    for (let n = r.uvar(); n > 0; n--) data.set(r.str(), r.str());
+    const sessions = new Map<number, { seq: number; result: KvResult }>();
+    for (let n = r.uvar(); n > 0; n--) {
+      const c = r.uvar();
+      const seq = r.uvar();
+      sessions.set(c, { seq, result: JSON.parse(utf8Decode(r.bytes())) as KvResult });
+    }
+    r.end();
+    this.data = data;
+    this.sessions = sessions;
+  }
+
+  digest(): string {
+    const h = new Hasher();
+    for (const k of [...this.data.keys()].sort()) h.str(k).str(this.data.get(k)!);
+    for (const c of [...this.sessions.keys()].sort((a, b) => a - b)) h.num(c).num(this.sessions.get(c)!.seq);
+    return h.hex();
+  }
+}
+
+/** A request older than the client's last: its reply was already lost; it has no effect now. */
+function resultOfStale(op: KvOp): KvResult {
+  return op.f === 'cas' ? { f: 'cas', ok: false } : op.f === 'get' ? { f: 'get', value: null } : { f: op.f };
+}
+
+export function encodeCommand(req: KvRequest): Uint8Array {
+  return utf8Encode(JSON.stringify(req));
+}
+
+export function decodeCommand(b: Uint8Array): KvRequest {
+  try {
+    return JSON.parse(utf8Decode(b)) as KvRequest;
+  } catch (e) {
+    throw new DecodeError(`bad kv command: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,174 @@
+// A small binary writer/reader (unsigned varints, zig-zag signed numbers,
+// length-prefixed bytes and UTF-8 strings). Readers throw DecodeError on
+// truncated or malformed input instead of returning garbage.
+
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}
+
+export class Writer {
+  private buf = new Uint8Array(64);
+  private len = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  u8(x: number): this {
+    this.ensure(1);
+    this.buf[this.len++] = x & 0xff;
+    return this;
+  }
+
+  /** Unsigned integer up to 2^53 - 1 as a LEB128 varint. */
+  uvar(x: number): this {
+    if (!(Number.isSafeInteger(x) && x >= 0)) throw new RangeError(`uvar out of range: ${x}`);
+    this.ensure(8);
+    while (x >= 0x80) {
+      this.buf[this.len++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    this.buf[this.len++] = x;
+    return this;
+  }
+
+  bytes(d: Uint8Array): this {
+    this.uvar(d.length);
+    this.ensure(d.length);
+    this.buf.set(d, this.len);
+    this.len += d.length;
+    return this;
+  }
+
+  raw(d: Uint8Array): this {
+    this.ensure(d.length);
+    this.buf.set(d, this.len);
+    this.len += d.length;
+    return this;
+  }
+
+  str(s: string): this {
+    return this.bytes(utf8Encode(s));
+  }
+
+  u32(x: number): this {
+    this.ensure(4);
+    this.buf[this.len++] = (x >>> 24) & 0xff;
+    this.buf[this.len++] = (x >>> 16) & 0xff;
+    this.buf[this.len++] = (x >>> 8) & 0xff;
+    this.buf[this.len++] = x & 0xff;
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+export class Reader {
+  pos = 0;
+  constructor(private readonly buf: Uint8Array) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new DecodeError('truncated input');
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  uvar(): number {
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.u8();
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        if (!Number.isSafeInteger(x)) throw new DecodeError('varint out of range');
+        return x;
+      }
+      mul *= 0x80;
+    }
+    throw new DecodeError('varint too long');
+  }
+
+  bytes(): Uint8Array {
+    const n = this.uvar();
+    this.need(n);
+    const out = this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  str(): string {
+    return utf8Decode(this.bytes());
+  }
+
+  u32(): number {
+    this.need(4);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+  }
+
+  end(): void {
+    if (this.pos !== this.buf.length) throw new DecodeError('trailing bytes');
+  }
+}
+
+/** UTF-8 encoding without TextEncoder (not declared in the core's lib). Lone surrogates become U+FFFD. */
+export function utf8Encode(s: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return Uint8Array.from(out);
+}
+
+/** Strict UTF-8 decoding; throws DecodeError on malformed input. */
+export function utf8Decode(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    let cp: number;
+    let n: number;
+    if (c < 0x80) [cp, n] = [c, 1];
+    else if (c >= 0xc2 && c < 0xe0) [cp, n] = [c & 0x1f, 2];
+    else if (c >= 0xe0 && c < 0xf0) [cp, n] = [c & 0x0f, 3];
+    else if (c >= 0xf0 && c < 0xf5) [cp, n] = [c & 0x07, 4];
+    else throw new DecodeError('invalid UTF-8');
+    if (i + n > b.length) throw new DecodeError('truncated UTF-8');
+    for (let k = 1; k < n; k++) {
+      const d = b[i + k]!;
+      if ((d & 0xc0) !== 0x80) throw new DecodeError('invalid UTF-8');
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if ((n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n === 4 && (cp < 0x10000 || cp > 0x10ffff)))
+      throw new DecodeError('invalid UTF-8');
+    s += String.fromCodePoint(cp);
+    i += n;
+  }
+  return s;
+}

@@ -1,0 +1,48 @@
+// A fast, deterministic 64-bit hash built from two independent 32-bit FNV-1a
+// lanes. Used for trace hashes and state digests, never for security.
+
+export class Hasher {
+  private a = 0x811c9dc5;
+  private b = 0x01000193 ^ 0x5bd1e995;
+
+  /** Mixes a number; integers and floats alike (floats by their decimal text). */
+  num(x: number): this {
+    if ((x | 0) === x) return this.int32(x);
+    return this.str(String(x));
+  }
+
+  int32(x: number): this {
+    for (let i = 0; i < 4; i++) {
+      const byte = (x >>> (i * 8)) & 0xff;
+      this.a = Math.imul(this.a ^ byte, 0x01000193);
+      this.b = Math.imul(this.b ^ byte, 0x01000193 + 0x9e);
+    }
+    return this;
+  }
+
+  str(s: string): this {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      this.a = Math.imul(this.a ^ c, 0x01000193);
+      this.b = Math.imul(this.b ^ c, 0x0100019d);
+    }
+    // A terminator keeps ("ab","c") and ("a","bc") apart.
+    this.a = Math.imul(this.a ^ 0xff, 0x01000193);
+    this.b = Math.imul(this.b ^ 0xff, 0x0100019d);
+    return this;
+  }
+
+  bytes(d: Uint8Array): this {
+    this.int32(d.length);
+    for (let i = 0; i < d.length; i++) {
+      this.a = Math.imul(this.a ^ d[i]!, 0x01000193);
+      this.b = Math.imul(this.b ^ d[i]!, 0x0100019d);
+    }
+    return this;
+  }
+
+  /** 16 hex digits. */
+  hex(): string {
+    return (this.a >>> 0).toString(16).padStart(8, '0') + (this.b >>> 0).toString(16).padStart(8, '0');
+  }
+}

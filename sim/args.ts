@@ -1,0 +1,122 @@
+// Parsing and printing for `npm run sim`; sim/cli.ts is the entry point.
+import { FAULT_NAMES, namedFaults, noFaults, type FaultName, type FaultOptions } from './faults.js';
+import { DEFAULT_SIM_OPTIONS, EXIT_CODES, type SimOptions, type SimResult } from './run.js';
+
+export class UsageError extends Error {}
+
+export const HELP = `usage: npm run sim -- [options]
+
+  --seed N          run seed N (a non-negative integer; default: a random seed, printed)
+  --nodes N         cluster size, 1..9 (default ${DEFAULT_SIM_OPTIONS.nodes})
+  --duration T      simulated workload time, e.g. 10000, 10000ms or 10s (default ${DEFAULT_SIM_OPTIONS.durationMs}ms)
+  --faults F        none | swarm | comma-separated fault names (default swarm)
+                    faults: ${FAULT_NAMES.join(', ')}
+  --workload W      register (default)
+  --json            print one JSON line instead of the table
+  -h, --help        this text
+
+Exit codes: 0 ok, 2 bad usage, ${EXIT_CODES.correctness} correctness violation, ${EXIT_CODES.liveness} liveness failure, ${EXIT_CODES.crash} crash.`;
+
+export interface CliArgs {
+  options: SimOptions;
+  json: boolean;
+  help: boolean;
+  /** The argv that reproduces this run exactly. */
+  reproduce: string[];
+}
+
+function parseIntArg(name: string, v: string | undefined, lo: number, hi: number): number {
+  if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a whole number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new UsageError(`${name} must be between ${lo} and ${hi}, got ${v}`);
+  return n;
+}
+
+function parseDuration(v: string | undefined): number {
+  const m = v === undefined ? null : /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v);
+  if (!m) throw new UsageError(`--duration needs a time like 10000, 500ms or 10s, got ${JSON.stringify(v ?? '')}`);
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  if (ms < 1000 || ms > 3_600_000) throw new UsageError(`--duration must be between 1s and 1h, got ${v}`);
+  return Math.round(ms);
+}
+
+function parseFaults(v: string | undefined): FaultOptions | 'swarm' {
+  if (v === undefined || v === '') throw new UsageError('--faults needs none, swarm or a list of fault names');
+  if (v === 'swarm') return 'swarm';
+  if (v === 'none') return noFaults();
+  const names = v.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(FAULT_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown fault ${JSON.stringify(n)}; known: ${FAULT_NAMES.join(', ')}`);
+  }
+  return namedFaults(names as FaultName[]);
+}
+
+export function parseArgs(argv: readonly string[], randomSeed: () => number): CliArgs {
+  const options: SimOptions = { ...DEFAULT_SIM_OPTIONS };
+  let json = false;
+  let help = false;
+  let seedGiven = false;
+  let faultsText = 'swarm';
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.indexOf('=');
+    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = raw.startsWith('--') && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = () => (inline !== undefined ? inline : argv[++i]);
+    switch (flag) {
+      case '--seed':
+        options.seed = parseIntArg('--seed', value(), 0, Number.MAX_SAFE_INTEGER);
+        seedGiven = true;
+        break;
+      case '--nodes':
+        options.nodes = parseIntArg('--nodes', value(), 1, 9);
+        break;
+      case '--duration':
+        options.durationMs = parseDuration(value());
+        break;
+      case '--faults':
+        faultsText = value() ?? '';
+        options.faults = parseFaults(faultsText);
+        break;
+      case '--workload': {
+        const w = value();
+        if (w !== 'register') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register`);
+        options.workload = w;
+        break;
+      }
+      case '--json':
+        json = true;
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(raw)}`);
+    }
+  }
+  if (!seedGiven) options.seed = randomSeed();
+  const reproduce = ['npm', 'run', 'sim', '--', '--seed', String(options.seed), '--nodes', String(options.nodes), '--duration', `${options.durationMs}ms`, '--faults', faultsText, '--workload', options.workload];
+  return { options, json, help, reproduce };
+}
+
+export function formatSummary(r: SimResult, reproduce: string[]): string {
+  const lines = [
+    `seed         ${r.seed}`,
+    `verdict      ${r.verdict}`,
+    `trace hash   ${r.traceHash}`,
+    `nodes        ${r.nodes}`,
+    `faults       ${r.faults}`,
+    `simulated    ${r.simulatedMs} ms in ${r.wallMs} ms wall (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(0)}x)`,
+    `events       ${r.events}`,
+    `messages     ${r.messages.sent} sent, ${r.messages.delivered} delivered, ${r.messages.dropped} dropped`,
+    `elections    ${r.elections} leaders elected`,
+    `crashes      ${r.crashes} (${r.nemesisActions} nemesis actions)`,
+    `ops          ${r.ops.ok} ok, ${r.ops.failed} failed, ${r.ops.indeterminate} indeterminate`,
+  ];
+  if (r.verdict !== 'ok') {
+    lines.push('', 'violations:', ...r.violations.map((v) => `  ${v.replace(/\n/g, '\n  ')}`));
+    lines.push('', `reproduce: ${reproduce.join(' ')}`);
+  }
+  return lines.join('\n');
+}

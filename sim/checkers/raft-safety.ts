@@ -1,0 +1,130 @@
+import type { Node, NodeObserver } from '../../core/cluster/node.js';
+import type { KvStateMachine } from '../../core/kv/state-machine.js';
+import type { Entry, NodeId, Ready, Role, Snapshot } from '../../core/raft/types.js';
+import { Hasher } from '../../core/util/hash.js';
+
+/**
+ * Checks Raft's safety properties as they happen, standing apart from the
+ * code it checks: it only watches what nodes persist, apply and become.
+ *
+ *  - Election safety: at most one leader per term.
+ *  - Log matching: two logs holding an entry with the same index and term hold
+ *    the same entries up to it (checked with a hash chain over each node's log).
+ *  - Leader completeness: a new leader's log holds every entry applied anywhere.
+ *  - State machine safety: every node applies the same entry at an index, in
+ *    order, without gaps; and replicas' state digests agree at each index.
+ */
+export class RaftSafetyChecker implements NodeObserver {
+  readonly violations: string[] = [];
+  leadersElected = 0;
+  campaigns = 0;
+  private leaderOfTerm = new Map<number, NodeId>();
+  /** Applied entries by index: their term and data hash. */
+  private applied: ({ term: number; hash: string } | undefined)[] = [];
+  private maxApplied = 0;
+  /** Hash chain value of the log prefix ending at (index, term), as first seen. */
+  private chainAt = new Map<string, string>();
+  /** Per node: chain value at each index of its log (undefined where unknown). */
+  private chains = new Map<NodeId, Map<number, string>>();
+  private lastApplied = new Map<NodeId, number>();
+  private digests = new Map<number, string>();
+
+  constructor(
+    private readonly nodeOf: (id: NodeId) => Node | null,
+    private readonly now: () => number,
+  ) {}
+
+  private fail(msg: string): void {
+    if (this.violations.length < 20) this.violations.push(`t=${this.now().toFixed(1)}ms ${msg}`);
+  }
+
+  onRole(id: NodeId, role: Role, term: number): void {
+    if (role === 'candidate') this.campaigns++;
+    if (role !== 'leader') return;
+    this.leadersElected++;
+    const prev = this.leaderOfTerm.get(term);
+    if (prev !== undefined && prev !== id) this.fail(`election safety: nodes ${prev} and ${id} both leaders in term ${term}`);
+    this.leaderOfTerm.set(term, id);
+    const node = this.nodeOf(id);
+    if (!node) return;
+    const log = node.raft.log;
+    for (let i = Math.max(1, log.firstIndex()); i <= this.maxApplied; i++) {
+      const want = this.applied[i];
+      if (!want) continue;
+      const have = log.term(i);
+      if (have !== want.term) {
+        this.fail(`leader completeness: new leader ${id} (term ${term}) has term ${have} at index ${i}, applied entry has term ${want.term}`);
+        return;
+      }
+    }
+  }
+
+  /** A node (re)started from its disk: rebuild what we track of it. */
+  onStart(id: NodeId, node: Node): void {
+    const log = node.raft.log;
+    const chain = new Map<number, string>();
+    const base = log.firstIndex() - 1;
+    const baseHash = base === 0 ? 'genesis' : this.chainAt.get(`${base}:${log.term(base)}`);
+    if (baseHash !== undefined) chain.set(base, baseHash);
+    this.chains.set(id, chain);
+    const entries = log.slice(log.firstIndex(), log.lastIndex() + 1) ?? [];
+    this.extendChain(id, chain, entries);
+    this.lastApplied.set(id, log.applied);
+  }
+
+  onPersisted(id: NodeId, rd: Ready): void {
+    let chain = this.chains.get(id);
+    if (!chain) this.chains.set(id, (chain = new Map()));
+    if (rd.snapshot) {
+      const m = rd.snapshot.meta;
+      chain.clear();
+      const h = this.chainAt.get(`${m.index}:${m.term}`);
+      if (h !== undefined) chain.set(m.index, h);
+    }
+    if (rd.entries.length) {
+      const first = rd.entries[0]!.index;
+      for (const k of [...chain.keys()]) if (k >= first) chain.delete(k);
+      this.extendChain(id, chain, rd.entries);
+    }
+  }
+
+  private extendChain(id: NodeId, chain: Map<number, string>, entries: readonly Entry[]): void {
+    for (const e of entries) {
+      const prev = chain.get(e.index - 1);
+      if (prev === undefined) continue;
+      const h = new Hasher().str(prev).num(e.term).bytes(e.data).hex();
+      chain.set(e.index, h);
+      const key = `${e.index}:${e.term}`;
+      const seen = this.chainAt.get(key);
+      if (seen === undefined) this.chainAt.set(key, h);
+      else if (seen !== h) this.fail(`log matching: node ${id} holds (index ${e.index}, term ${e.term}) with a different log prefix than another node`);
+    }
+  }
+
+  onApplied(id: NodeId, e: Entry, sm: KvStateMachine): void {
+    const last = this.lastApplied.get(id) ?? 0;
+    if (e.index !== last + 1) this.fail(`apply order: node ${id} applied index ${e.index} after ${last}`);
+    this.lastApplied.set(id, e.index);
+    const hash = new Hasher().bytes(e.data).hex();
+    const want = this.applied[e.index];
+    if (!want) {
+      this.applied[e.index] = { term: e.term, hash };
+      this.maxApplied = Math.max(this.maxApplied, e.index);
+    } else if (want.term !== e.term || want.hash !== hash) {
+      this.fail(`state machine safety: node ${id} applied (index ${e.index}, term ${e.term}) but another node applied term ${want.term} there`);
+    }
+    this.checkDigest(id, e.index, sm);
+  }
+
+  onSnapshotInstalled(id: NodeId, s: Snapshot, sm: KvStateMachine): void {
+    this.lastApplied.set(id, s.meta.index);
+    this.checkDigest(id, s.meta.index, sm);
+  }
+
+  private checkDigest(id: NodeId, index: number, sm: KvStateMachine): void {
+    const d = sm.digest();
+    const seen = this.digests.get(index);
+    if (seen === undefined) this.digests.set(index, d);
+    else if (seen !== d) this.fail(`replica divergence: node ${id} state digest at index ${index} differs from another replica's`);
+  }
+}

@@ -1,0 +1,190 @@
+import type { NodeOptions } from '../core/cluster/node.js';
+import { checkLinearizable, formatHistory } from './checkers/linearizability.js';
+import { describeFaults, noFaults, swarm, type FaultOptions } from './faults.js';
+import { Nemesis } from './nemesis.js';
+import { Rng } from './rng.js';
+import { RegisterWorkload } from './workloads/register.js';
+import { World } from './world.js';
+
+export type Verdict = 'ok' | 'correctness' | 'liveness' | 'crash';
+
+/** Exit codes of `npm run sim`, one per verdict (2 is bad usage). */
+export const EXIT_CODES: Record<Verdict, number> = { ok: 0, correctness: 3, liveness: 4, crash: 5 };
+
+export interface SimOptions {
+  seed: number;
+  nodes: number;
+  /** Simulated milliseconds of workload; faults run for the first 70%, then heal. */
+  durationMs: number;
+  faults: FaultOptions | 'swarm';
+  workload: 'register';
+  /** After healing, a write must succeed within this long. */
+  livenessMs: number;
+  /** Overrides for the node (tests plant broken Raft rules through makeRaft). */
+  node?: Partial<Omit<NodeOptions, 'id' | 'voters' | 'tickMs'>>;
+}
+
+export const DEFAULT_SIM_OPTIONS: SimOptions = {
+  seed: 1,
+  nodes: 3,
+  durationMs: 10_000,
+  faults: 'swarm',
+  workload: 'register',
+  livenessMs: 5_000,
+};
+
+export interface SimResult {
+  seed: number;
+  nodes: number;
+  traceHash: string;
+  verdict: Verdict;
+  events: number;
+  simulatedMs: number;
+  wallMs: number;
+  messages: { sent: number; delivered: number; dropped: number };
+  elections: number;
+  crashes: number;
+  nemesisActions: number;
+  ops: { ok: number; failed: number; indeterminate: number };
+  faults: string;
+  violations: string[];
+}
+
+/**
+ * The system's own knobs. Swarm runs draw them per seed too: small batches,
+ * tight in-flight windows and slow disks open the windows that rare bugs
+ * (Figure 8 commits, acks before fsync) need.
+ */
+export interface Tuning {
+  diskLatencyMs: { min: number; max: number };
+  entriesPerMsgMax: number;
+  inflightMsgsMax: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  snapshotEntries: number;
+  keepEntries: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  diskLatencyMs: { min: 0.5, max: 4 },
+  entriesPerMsgMax: 64,
+  inflightMsgsMax: 16,
+  electionTicks: 10,
+  heartbeatTicks: 2,
+  snapshotEntries: 200,
+  keepEntries: 50,
+};
+
+function swarmTuning(rng: Rng): Tuning {
+  const diskMax = rng.pick([1, 4, 10, 25]);
+  const electionTicks = rng.int(5, 20);
+  return {
+    diskLatencyMs: { min: diskMax / 8, max: diskMax },
+    entriesPerMsgMax: rng.pick([1, 2, 4, 64]),
+    inflightMsgsMax: rng.pick([1, 2, 16]),
+    electionTicks,
+    heartbeatTicks: rng.int(1, Math.max(1, Math.floor(electionTicks / 3))),
+    snapshotEntries: rng.pick([20, 100, 400]),
+    keepEntries: rng.pick([0, 5, 50]),
+  };
+}
+
+/** Runs one seeded simulation to its verdict. Deterministic: same options, same trace hash. */
+export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
+  const wallStart = performance.now();
+  const o: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...partial };
+  const rng = new Rng(`camusdb-sim/${o.seed}`);
+  const faults = o.faults === 'swarm' ? swarm(rng.fork('swarm')) : o.faults;
+  const tuning = o.faults === 'swarm' ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
+  const world = new World(rng, {
+    nodes: o.nodes,
+    tickMs: 10,
+    faults,
+    diskLatencyMs: tuning.diskLatencyMs,
+    node: {
+      snapshotEntries: tuning.snapshotEntries,
+      keepEntries: tuning.keepEntries,
+      requestTimeoutMs: 800,
+      raft: { entriesPerMsgMax: tuning.entriesPerMsgMax, inflightMsgsMax: tuning.inflightMsgsMax, electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks },
+      ...o.node,
+    },
+  });
+  const healAt = Math.floor(o.durationMs * 0.7);
+  const quiesceMs = 3_000;
+  const workload = new RegisterWorkload(
+    {
+      now: () => world.now,
+      at: (t, fn) => world.at(t, fn),
+      request: (n, req, reply) => world.clientRequest(n, req, reply),
+      nodes: world.ids,
+      trace: (k, ...n) => world.trace(k, ...n),
+    },
+    rng.fork('workload'),
+    { clients: o.nodes + 2, keys: 4, stopAtMs: o.durationMs, timeoutMs: 1_000 },
+  );
+  const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
+
+  const violations: string[] = [];
+  let verdict: Verdict = 'ok';
+  world.trace('begin', o.seed, o.nodes);
+  world.at(0, () => {
+    for (const s of world.slots) world.start(s);
+  });
+  nemesis.start();
+  workload.start();
+  world.runUntil(o.durationMs + quiesceMs);
+
+  if (world.crashError) {
+    verdict = 'crash';
+    violations.push(`crash at t=${world.now.toFixed(1)}ms: ${world.crashError.stack ?? world.crashError.message}`);
+  } else {
+    violations.push(...world.checker.violations);
+    const lin = checkLinearizable(workload.history);
+    if (lin.ok === false) violations.push(`linearizability: key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops.slice(0, 60))}`);
+    else if (lin.ok === 'unknown') violations.push(`linearizability: undecided for key ${lin.key}: ${lin.reason}`);
+    if (violations.length) verdict = 'correctness';
+    else {
+      const live = checkLiveness(world, workload, healAt, o.livenessMs);
+      if (live) {
+        verdict = 'liveness';
+        violations.push(live);
+      }
+    }
+  }
+  return {
+    seed: o.seed,
+    nodes: o.nodes,
+    traceHash: world.traceHash,
+    verdict,
+    events: world.events,
+    simulatedMs: Math.round(world.now),
+    wallMs: Math.round(performance.now() - wallStart),
+    messages: { sent: world.net.sent, delivered: world.net.delivered, dropped: world.net.dropped },
+    elections: world.checker.leadersElected,
+    crashes: world.slots.reduce((n, s) => n + s.crashes, 0),
+    nemesisActions: nemesis.actions,
+    ops: workload.counts(),
+    faults: describeFaults(faults),
+    violations,
+  };
+}
+
+/**
+ * After healing: a write invoked after the heal must succeed within the
+ * bound, and once the clients stop, every surviving replica must have applied
+ * the same log to the same state. Returns a description of the failure, or null.
+ */
+function checkLiveness(world: World, workload: RegisterWorkload, healAt: number, livenessMs: number): string | null {
+  const w = workload.writeSucceededSince(healAt);
+  if (!w.ok) return `no write invoked after the heal at ${healAt}ms succeeded`;
+  if (w.atMs > healAt + livenessMs) return `first write after the heal succeeded only at ${w.atMs.toFixed(0)}ms (bound ${healAt + livenessMs}ms)`;
+  const live = world.liveSlots();
+  const applied = live.map((s) => s.node!.raft.log.applied);
+  const digests = live.map((s) => s.node!.sm.digest());
+  if (new Set(applied).size > 1 || new Set(digests).size > 1) {
+    return `replicas did not converge after quiescing: applied ${live.map((s, i) => `${s.id}:${applied[i]}`).join(' ')}`;
+  }
+  return null;
+}
+
+export { noFaults };

@@ -1,0 +1,216 @@
+import { Node, type NodeMessage, type NodeOptions } from '../core/cluster/node.js';
+import type { Io } from '../core/io.js';
+import type { KvReply, KvRequest } from '../core/kv/types.js';
+import { CorruptionError } from '../core/raft/storage.js';
+import type { NodeId } from '../core/raft/types.js';
+import { Hasher } from '../core/util/hash.js';
+import { RaftSafetyChecker } from './checkers/raft-safety.js';
+import { SimClock } from './clock.js';
+import { SimDisk } from './disk.js';
+import { EventQueue } from './queue.js';
+import type { FaultOptions } from './faults.js';
+import { SimNetwork } from './network.js';
+import type { Rng } from './rng.js';
+
+/** One node slot: the disk and clock outlive crashes; the Node does not. */
+export interface NodeSlot {
+  id: NodeId;
+  disk: SimDisk;
+  clock: SimClock;
+  rng: Rng;
+  node: Node | null;
+  /** Bumped at every crash; events scheduled by an older incarnation are dropped. */
+  incarnation: number;
+  /** The disk failed its checksums at recovery: this replica is gone for good. */
+  failStopped: boolean;
+  crashes: number;
+}
+
+export interface WorldOptions {
+  nodes: number;
+  tickMs: number;
+  faults: FaultOptions;
+  diskLatencyMs: { min: number; max: number };
+  node: Omit<NodeOptions, 'id' | 'voters' | 'tickMs'>;
+}
+
+/**
+ * The deterministic world: one event queue in simulated time, the simulated
+ * network, disks and clocks, and the nodes living in it. Every event and
+ * effect is folded into the trace hash, so two runs of a seed can be compared
+ * with one string.
+ */
+export class World {
+  readonly queue = new EventQueue();
+  readonly net: SimNetwork;
+  readonly slots: NodeSlot[] = [];
+  readonly checker: RaftSafetyChecker;
+  readonly ids: NodeId[];
+  private hasher = new Hasher();
+  private readonly clientNetRng: Rng;
+  now = 0;
+  events = 0;
+  /** An unexpected exception inside the system under test: the run's verdict is crash. */
+  crashError: Error | null = null;
+
+  constructor(
+    readonly rng: Rng,
+    readonly opts: WorldOptions,
+  ) {
+    this.clientNetRng = rng.fork('client-network');
+    this.ids = Array.from({ length: opts.nodes }, (_, i) => i + 1);
+    this.net = new SimNetwork(rng.fork('network'), { min: 0.5, mean: 3 });
+    const f = opts.faults;
+    this.net.faults = { loss: f.loss, duplicate: f.duplicate, delay: f.delay, reorder: f.reorder > 0 };
+    this.checker = new RaftSafetyChecker((id) => this.slots[id - 1]?.node ?? null, () => this.now);
+    for (const id of this.ids) {
+      const clock = new SimClock(() => this.now);
+      const diskRng = rng.fork(`disk/${id}`);
+      const slot: NodeSlot = {
+        id,
+        clock,
+        rng: rng.fork(`node/${id}`),
+        disk: null as unknown as SimDisk,
+        node: null,
+        incarnation: 0,
+        failStopped: false,
+        crashes: 0,
+      };
+      slot.disk = new SimDisk(
+        {
+          now: () => this.now,
+          schedule: (at, fn) => this.scheduleFor(slot, at, 'disk', fn),
+          trace: (kind, ...nums) => this.trace(kind, id, ...nums),
+        },
+        diskRng,
+        { lostWrites: f['disk-partial-flush'] === 0, torn: Math.min(1, f['disk-torn']), slowFactor: 1 },
+        opts.diskLatencyMs,
+      );
+      this.slots.push(slot);
+    }
+  }
+
+  trace(kind: string, ...nums: number[]): void {
+    this.hasher.str(kind);
+    for (const n of nums) this.hasher.num(n);
+  }
+
+  get traceHash(): string {
+    return this.hasher.hex();
+  }
+
+  /** Schedules a world-level event (clients, nemesis): these never die. */
+  at(at: number, fn: () => void): void {
+    this.queue.push(Math.max(at, this.now), fn);
+  }
+
+  /** Schedules an event owned by a node's current incarnation; dropped if it crashes first. */
+  scheduleFor(slot: NodeSlot, at: number, kind: string, fn: () => void): void {
+    const inc = slot.incarnation;
+    this.queue.push(Math.max(at, this.now), () => {
+      if (slot.incarnation !== inc || !slot.node) return;
+      this.trace(kind, slot.id);
+      fn();
+    });
+  }
+
+  /** Runs events until simulated time `until` or until the system crashes. */
+  runUntil(until: number): void {
+    while (!this.crashError && this.queue.peekTime() <= until) {
+      const e = this.queue.pop()!;
+      this.now = e.at;
+      this.events++;
+      this.hasher.num(e.at);
+      try {
+        e.run();
+      } catch (err) {
+        this.crashError = err as Error;
+      }
+    }
+    if (!this.crashError) this.now = Math.max(this.now, until);
+  }
+
+  start(slot: NodeSlot): void {
+    if (slot.node || slot.failStopped) return;
+    slot.disk.restart();
+    const io: Io<NodeMessage> = {
+      clock: slot.clock,
+      random: slot.rng,
+      disk: slot.disk,
+      timer: {
+        after: (delayMs, fn) => {
+          let live = true;
+          this.scheduleFor(slot, this.now + slot.clock.toSimDelay(delayMs), 'timer', () => live && fn());
+          return () => {
+            live = false;
+          };
+        },
+      },
+      network: { send: (to, msg) => this.send(slot.id, to, msg) },
+    };
+    try {
+      const node = new Node(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, this.checker);
+      slot.node = node;
+      this.trace('start', slot.id);
+      this.checker.onStart(slot.id, node);
+      node.start();
+    } catch (err) {
+      if (!(err instanceof CorruptionError)) throw err;
+      // Detected corruption: the replica refuses to serve anything from this disk.
+      slot.failStopped = true;
+      slot.node = null;
+      this.trace('fail-stop', slot.id);
+    }
+  }
+
+  crash(slot: NodeSlot): void {
+    if (!slot.node) return;
+    slot.node = null;
+    slot.incarnation++;
+    slot.crashes++;
+    slot.disk.crash();
+    this.trace('crash', slot.id);
+  }
+
+  private send(from: NodeId, to: NodeId, msg: NodeMessage): void {
+    const m0 = msg.msgs[0]!;
+    this.trace('send', from, to, msg.msgs.length, m0.term);
+    for (const at of this.net.route(from, to, this.now)) {
+      this.queue.push(at, () => {
+        const slot = this.slots[to - 1]!;
+        if (!slot.node) return;
+        this.net.delivered++;
+        this.trace('recv', to, from, msg.msgs.length);
+        slot.node.receive(msg);
+      });
+    }
+  }
+
+  /** A client's request to a node: one hop of latency each way; lost if the node is down. */
+  clientRequest(nodeId: NodeId, req: KvRequest, reply: (r: KvReply) => void): void {
+    const hop = () => 0.2 + this.clientNetRng.exp(1);
+    this.queue.push(this.now + hop(), () => {
+      const slot = this.slots[nodeId - 1]!;
+      if (!slot.node) return;
+      const inc = slot.incarnation;
+      slot.node.request(req, (r) => {
+        if (slot.incarnation !== inc) return;
+        this.trace('reply', nodeId, req.client, req.seq);
+        this.queue.push(this.now + hop(), () => reply(r));
+      });
+    });
+  }
+
+  /** The leader with the highest term among live nodes, if any. */
+  leader(): NodeSlot | null {
+    let best: NodeSlot | null = null;
+    for (const s of this.slots) {
+      if (s.node?.raft.role === 'leader' && (!best || s.node.raft.term > best.node!.raft.term)) best = s;
+    }
+    return best;
+  }
+
+  liveSlots(): NodeSlot[] {
+    return this.slots.filter((s) => s.node !== null);
+  }
+}
