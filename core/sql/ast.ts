@@ -474,8 +474,8 @@ export type StatementKind = Statement['kind'];
  * equivalent text differ only in positions, so comparisons (round-trip tests,
  * plan caches keyed on the statement) go through this.
  */
-export function withoutPositions<T>(node: T): T {
-  return strip(node) as T;
+export function withoutPositions<T>(tree: T): T {
+  return strip(tree) as T;
 }
 
 function strip(value: unknown): unknown {

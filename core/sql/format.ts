@@ -313,17 +313,8 @@ export function formatColumnDef(c: ColumnDef): string {
 
 /** Literals and calls (GEN_ID()) read well bare; anything else goes in the parentheses DEFAULT requires. */
 function formatDefault(e: Expr): string {
-  switch (e.kind) {
-    case 'int':
-    case 'float':
-    case 'string':
-    case 'bool':
-    case 'null':
-    case 'call':
-      return formatExpr(e);
-    default:
-      return `(${formatExpr(e)})`;
-  }
+  const bare = ['int', 'float', 'string', 'bool', 'null', 'call'].includes(e.kind);
+  return bare ? formatExpr(e) : `(${formatExpr(e)})`;
 }
 
 export function formatKeyParts(parts: KeyPart[]): string {

@@ -1,6 +1,22 @@
-// The statement parser: a script is statements separated by `;`. Expressions
-// live in parser-expr.ts, the token cursor and error reporting in
-// parser-base.ts, the tree's shape in ast.ts.
+// The statement parser: a script is statements separated by `;`. DDL lives
+// in parser-ddl.ts, expressions in parser-expr.ts, the token cursor and error
+// reporting in parser-base.ts, the tree's shape in ast.ts, printing in
+// format.ts.
+//
+// Choices where the dialect leaves room, so that they are written down:
+// - Only the words in RESERVED_WORDS (lexer.ts) need backticks to be names;
+//   words such as TABLES, DATABASE, IF, ANALYZE and the type names are
+//   recognised by position and stay usable as table and column names.
+// - Double-quoted text is a string, as in MySQL, not an identifier.
+// - Parameter names keep their case: `@Id` and `@id` are different.
+// - A bare EXPLAIN means EXPLAIN (LOGICAL).
+// - VARCHAR(n) and the like are accepted and the length ignored.
+// - DEFAULT takes a literal (a signed number included), a call such as
+//   GEN_ID(), or any expression in parentheses.
+// - Joins nest to the left in the order written, comma joins included.
+// - Checks that need no schema are made here: UPDATE/DELETE without WHERE,
+//   two primary keys, NULL with NOT NULL, rows of the wrong width (CADB0407).
+//   Duplicate columns and unknown names are the catalog's to report.
 
 import { camusError } from '../errors.js';
 import type {

@@ -1,14 +1,18 @@
 // A fast, deterministic 64-bit hash built from two independent 32-bit FNV-1a
 // lanes. Used for trace hashes and state digests, never for security.
 
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
 export class Hasher {
   private a = 0x811c9dc5;
   private b = 0x01000193 ^ 0x5bd1e995;
 
-  /** Mixes a number; integers and floats alike (floats by their decimal text). */
+  /** Mixes a number; integers and floats alike (floats by their IEEE-754 bits). */
   num(x: number): this {
     if ((x | 0) === x) return this.int32(x);
-    return this.str(String(x));
+    F64[0] = x;
+    return this.int32(U32[0]!).int32(U32[1]!);
   }
 
   int32(x: number): this {

@@ -119,18 +119,13 @@ function validate(h: HistoryOp): void {
 // ---------------------------------------------------------------------------------------------
 // Per-key compilation. Register values become small integers: 0 is "absent", and every value that
 // some op compares against (a get's result, a cas's expected value) gets its own id from 2 up.
-// Values that are written but never compared against are indistinguishable to every op, so they
-// share id 1 ("an unread value"); this merges equivalent states in the cache without changing
-// which histories pass.
+// Values written but never compared against are indistinguishable to every op, so they share id 1.
 
 const NULL_STATE = 0;
 const UNREAD_STATE = 1;
 const K_GET = 0, K_PUT = 1, K_DEL = 2, K_CAS_SWAP = 3, K_CAS_KEEP = 4;
 
-type KeyOutcome =
-  | { kind: 'ok'; opsChecked: number }
-  | { kind: 'fail'; reason: string; opsChecked: number }
-  | { kind: 'unknown'; reason: string; opsChecked: number };
+type KeyOutcome = { kind: 'ok' | 'fail' | 'unknown'; reason: string; opsChecked: number };
 
 interface Compiled {
   /** Ok ops come first, indexed by return order; indeterminate writes follow, by invocation order. */
@@ -139,6 +134,10 @@ interface Compiled {
   kind: Uint8Array;
   argA: Int32Array;
   argB: Int32Array;
+  /** For ok ops, the state id the op compares against (a get's result, a cas's expected value), or -1. */
+  obs: Int32Array;
+  /** Per state id, how many ops compare against it; indeterminate cas ops count forever. */
+  obsInit: Int32Array;
   /** Linked list of entries 1..E in time order (0 is the sentinel head). */
   entryOp: Int32Array;
   isCall: Uint8Array;
@@ -147,32 +146,31 @@ interface Compiled {
   prev: Int32Array;
   /** For barrier op r: one past the last bitset word holding an ok op that can precede r's return. */
   hiWord: Int32Array;
-  /** The state id an op compares against (a get's result, a cas's expected value), or -1. */
-  obs: Int32Array;
-  /** Equivalence classes of indeterminate writes with identical effect, and each op's rank in its class. */
+  /** Indeterminate writes with identical effect form a class; `clsRank` is the op's rank in it. */
   cls: Int32Array;
   clsRank: Int32Array;
-  nClasses: number;
+  /** Per class: the state it writes, and the key under which it merges with others once that state is dead. */
+  clsTarget: number[];
+  clsMerge: number[];
   stateNames: string[];
 }
 
 function checkKey(ops: readonly HistoryOp[], budget: number): KeyOutcome {
   const live = ops.filter((h) => h.status === 'ok' || (h.status === 'indeterminate' && h.op.f !== 'get'));
+  const opsChecked = live.length;
   const early = precheckValues(live);
-  if (early !== null) return { kind: 'fail', reason: early, opsChecked: live.length };
+  if (early !== null) return { kind: 'fail', reason: early, opsChecked };
   const c = compile(live);
   const r = search(c, budget);
-  if (r.kind === 'ok') return { kind: 'ok', opsChecked: live.length };
+  if (r.kind === 'ok') return { kind: 'ok', reason: '', opsChecked };
   if (r.kind === 'unknown') {
     const reason = `search budget of ${budget} steps exhausted (${c.nOk} ok ops, ${live.length - c.nOk} indeterminate writes)`;
-    return { kind: 'unknown', reason, opsChecked: live.length };
+    return { kind: 'unknown', reason, opsChecked };
   }
-  const culprit = c.src[r.barrier]!;
   const states = [...r.states].sort((x, y) => x - y).map((s) => c.stateNames[s]).join(', ');
-  const reason =
-    `${formatOp(culprit)} cannot be linearized: after the ${r.depth} ok op(s) that can precede it, ` +
-    `the register could only hold ${states}`;
-  return { kind: 'fail', reason, opsChecked: live.length };
+  const reason = `${formatOp(c.src[r.barrier]!)} cannot be linearized: after the ${r.depth} ok op(s) ` +
+    `that can precede it, the register could only hold ${states}`;
+  return { kind: 'fail', reason, opsChecked };
 }
 
 /**
@@ -187,23 +185,20 @@ function precheckValues(live: readonly HistoryOp[]): string | null {
     if (v !== null && !(h.invokeMs >= (firstWrite.get(v) ?? Infinity))) firstWrite.set(v, h.invokeMs);
   }
   for (const h of live) {
-    if (h.status !== 'ok') continue;
     let seen: string | null = null;
-    if (h.result?.f === 'get') seen = h.result.value;
-    else if (h.result?.f === 'cas' && h.result.ok && h.op.f === 'cas') seen = h.op.expected;
+    if (h.status === 'ok' && h.result?.f === 'get') seen = h.result.value;
+    else if (h.status === 'ok' && h.result?.f === 'cas' && h.result.ok && h.op.f === 'cas') seen = h.op.expected;
     if (seen === null) continue;
     const w = firstWrite.get(seen);
     if (w === undefined) return `${formatOp(h)} observed ${show(seen)}, which no op ever wrote`;
-    if (w > h.completeMs) {
-      return `${formatOp(h)} observed ${show(seen)}, but the first write of it was invoked later, at ${w}`;
-    }
+    if (w > h.completeMs) return `${formatOp(h)} observed ${show(seen)}, but its first write was invoked later, at ${w}`;
   }
   return null;
 }
 
 function compile(live: readonly HistoryOp[]): Compiled {
   const valueId = new Map<string, number>();
-  const stateNames = ['null (absent)', 'a value no op reads'];
+  const stateNames = ['null (absent)', ''];
   const observe = (v: string | null): void => {
     if (v !== null && !valueId.has(v)) { valueId.set(v, stateNames.length); stateNames.push(show(v)); }
   };
@@ -214,8 +209,8 @@ function compile(live: readonly HistoryOp[]): Compiled {
   const idOf = (v: string | null): number => (v === null ? NULL_STATE : valueId.get(v) ?? UNREAD_STATE);
   const unread = [...new Set(live.flatMap((h) => (h.op.f === 'put' || h.op.f === 'cas' ? [h.op.value] : [])))]
     .filter((v) => !valueId.has(v));
-  const more = unread.length > 5 ? ', ...' : '';
-  stateNames[UNREAD_STATE] = `a value no op reads (${unread.slice(0, 5).map(show).join(', ')}${more})`;
+  stateNames[UNREAD_STATE] = `a value no op reads (${unread.slice(0, 5).map(show).join(', ')}` +
+    `${unread.length > 5 ? ', ...' : ''})`;
 
   // Calls sort before returns at the same instant, so ops touching at an instant count as
   // concurrent: with millisecond timestamps we cannot tell which happened first, and a checker must
@@ -228,47 +223,51 @@ function compile(live: readonly HistoryOp[]): Compiled {
   }
   evs.sort((x, y) => x.t - y.t || Number(y.call) - Number(x.call) || x.h.id - y.h.id);
 
-  const nOk = live.filter((h) => h.status === 'ok').length;
-  const n = live.length;
+  const nOk = live.filter((h) => h.status === 'ok').length, n = live.length;
   const index = new Map<HistoryOp, number>();
-  let okNext = 0;
-  let indetNext = nOk;
+  let okNext = 0, indetNext = nOk;
   for (const ev of evs) {
     if (!ev.call) index.set(ev.h, okNext++);
     else if (ev.h.status !== 'ok') index.set(ev.h, indetNext++);
   }
-  const src: HistoryOp[] = new Array<HistoryOp>(n);
+  const src = new Array<HistoryOp>(n);
   for (const [h, i] of index) src[i] = h;
 
   const kind = new Uint8Array(n), argA = new Int32Array(n), argB = new Int32Array(n);
-  const cls = new Int32Array(n).fill(-1), clsRank = new Int32Array(n), obs = new Int32Array(n).fill(-1);
-  const classes = new Map<string, number>();
-  const classSize: number[] = [];
+  const obs = new Int32Array(n).fill(-1), obsInit = new Int32Array(stateNames.length);
+  const cls = new Int32Array(n).fill(-1), clsRank = new Int32Array(n);
+  const classes = new Map<string, number>(), clsSize: number[] = [], clsTarget: number[] = [], clsMerge: number[] = [];
   for (let i = 0; i < n; i++) {
     const h = src[i]!, op = h.op;
-    if (op.f === 'get') { kind[i] = K_GET; argA[i] = obs[i] = idOf(h.result?.f === 'get' ? h.result.value : null); }
+    let observed = -1;
+    if (op.f === 'get') { kind[i] = K_GET; argA[i] = observed = idOf(h.result?.f === 'get' ? h.result.value : null); }
     else if (op.f === 'put') { kind[i] = K_PUT; argA[i] = idOf(op.value); }
     else if (op.f === 'delete') kind[i] = K_DEL;
     else {
       // An indeterminate cas is only worth linearizing when it swaps: a failed cas changes nothing.
       const swapped = h.status !== 'ok' || (h.result?.f === 'cas' && h.result.ok);
       kind[i] = swapped ? K_CAS_SWAP : K_CAS_KEEP;
-      argA[i] = obs[i] = idOf(op.expected);
+      argA[i] = observed = idOf(op.expected);
       argB[i] = idOf(op.value);
     }
-    if (i >= nOk) {
-      const sig = `${kind[i]}:${argA[i]}:${argB[i]}`;
-      let k = classes.get(sig);
-      if (k === undefined) { k = classSize.length; classes.set(sig, k); classSize.push(0); }
-      cls[i] = k;
-      clsRank[i] = classSize[k]!++;
+    if (observed >= 0) obsInit[observed]!++;
+    if (i < nOk) { obs[i] = observed; continue; }
+    const sig = `${kind[i]}:${argA[i]}:${argB[i]}`;
+    let k = classes.get(sig);
+    if (k === undefined) {
+      k = clsSize.length;
+      classes.set(sig, k);
+      clsSize.push(0);
+      clsTarget.push(kind[i] === K_PUT ? argA[i]! : kind[i] === K_DEL ? NULL_STATE : argB[i]!);
+      clsMerge.push(kind[i] === K_CAS_SWAP ? 1 + argA[i]! : 0);
     }
+    cls[i] = k;
+    clsRank[i] = clsSize[k]!++;
   }
 
   const E = evs.length;
-  const entryOp = new Int32Array(E + 2), isCall = new Uint8Array(E + 2), match = new Int32Array(E + 2);
-  const next = new Int32Array(E + 2), prev = new Int32Array(E + 2);
-  const hiWord = new Int32Array(nOk + 1);
+  const entryOp = new Int32Array(E + 1), isCall = new Uint8Array(E + 1), match = new Int32Array(E + 1);
+  const next = new Int32Array(E + 1), prev = new Int32Array(E + 1), hiWord = new Int32Array(nOk + 1);
   const callEntry = new Int32Array(n);
   let maxOkCalled = -1;
   for (let e = 1; e <= E; e++) {
@@ -285,15 +284,14 @@ function compile(live: readonly HistoryOp[]): Compiled {
       hiWord[i] = (Math.max(maxOkCalled, i) >>> 5) + 1;
     }
   }
-  next[E] = 0;
   prev[0] = E;
   return {
-    src, nOk, kind, argA, argB, entryOp, isCall, match, next, prev, hiWord,
-    obs, cls, clsRank, nClasses: classSize.length, stateNames,
+    src, nOk, kind, argA, argB, obs, obsInit, entryOp, isCall, match, next, prev, hiWord,
+    cls, clsRank, clsTarget, clsMerge, stateNames,
   };
 }
 
-/** The register's next state after op i, or -1 when op i cannot take effect in state s. */
+/** The register's next state after an op, or -1 when the op cannot take effect in state s. */
 function stepOp(kind: number, a: number, b: number, s: number): number {
   switch (kind) {
     case K_GET: return s === a ? s : -1;
@@ -309,59 +307,58 @@ type SearchResult =
   | { kind: 'unknown' }
   | { kind: 'fail'; barrier: number; depth: number; states: Set<number> };
 
+/**
+ * Wing & Gong search with Lowe's linked list and cache, for one key. Invariants: an ok op is
+ * linearized only while its call precedes the first remaining return entry (the window); the stack
+ * holds every linearized op in order with the state before it; `bits` holds the linearized ok ops
+ * and `clsNext` how many ops of each indeterminate class are used (always the earliest ones).
+ */
 function search(c: Compiled, budget: number): SearchResult {
-  const { nOk, kind, argA, argB, entryOp, isCall, match, obs, cls, clsRank, hiWord } = c;
-  const n = c.src.length;
+  const { nOk, kind, argA, argB, obs, entryOp, isCall, match, cls, clsRank, clsTarget, clsMerge, hiWord } = c;
+  const n = c.src.length, nClasses = clsTarget.length;
   if (nOk === 0) return { kind: 'ok' };
   const next = c.next.slice(), prev = c.prev.slice();
-  const okWords = (nOk + 31) >>> 5;
-  const bits = new Uint32Array(okWords + ((n - nOk + 31) >>> 5));
-  const cache = new ConfigCache(okWords, bits.length - okWords);
-  const clsNext = new Int32Array(c.nClasses);
-  const stackEntry = new Int32Array(n), stackState = new Int32Array(n), stackPass = new Uint8Array(n);
-  const stackNeed = new Int32Array(n), stackRaw = new Int32Array(n), triedDead = new Uint8Array(n + 1);
-  let sp = 0;
-  let state = NULL_STATE, raw = NULL_STATE, hash = 0, okLeft = nOk;
-  // Values with no unlinearized op left to compare against them are indistinguishable from each
-  // other for the rest of the search, so the state is canonicalized to UNREAD_STATE once its value
-  // has no observers left (`raw` keeps the real value for failure reports). A value never regains
-  // observers along a path, so all writes of dead values are interchangeable from then on, and only
-  // one of them is tried per configuration (`triedDead`).
-  const obsLeft = new Int32Array(c.stateNames.length);
-  for (let i = 0; i < n; i++) if (obs[i]! >= 0) obsLeft[obs[i]!]!++;
+  const bits = new Uint32Array((nOk + 31) >>> 5);
+  const clsNext = new Int32Array(nClasses);
+  const obsLeft = c.obsInit.slice();
+  const cache = new ConfigCache(clsNext, obsLeft, clsTarget, clsMerge);
+  const stEntry = new Int32Array(n), stState = new Int32Array(n), stRaw = new Int32Array(n);
+  const stNeed = new Int32Array(n), stPass = new Uint8Array(n), triedDead = new Uint8Array(n + 1);
+  let sp = 0, hash = 0, okLeft = nOk;
+  // The barrier is the unlinearized ok op with the earliest return, i.e. the smallest unset bit:
+  // every ok op below it is linearized, which lets the cache store only a window of words.
+  let barrier = 0;
+  // A value that no unlinearized op compares against is indistinguishable from any other such
+  // value for the rest of the search, so `state` becomes UNREAD_STATE once its value is dead
+  // (`raw` keeps the real value for failure reports). Dead values never revive along a path.
   const canon = (x: number): number => (obsLeft[x]! > 0 ? x : UNREAD_STATE);
+  let raw = NULL_STATE, state = canon(NULL_STATE);
   // Right after an indeterminate write, `need` is the state it replaced, else -1. The next op must
   // then be one that could not take effect in `need` but can now. That loses no linearization: an
   // indeterminate write followed by an op indifferent to it can be moved after that op (it has no
   // return bounding it), and one followed by a blind overwrite, or by nothing, can be dropped.
   let need = -1;
-  // The barrier is the unlinearized ok op with the earliest return, i.e. the smallest unset ok bit;
-  // every ok op below it is linearized, which is what lets the cache store only a window of words.
-  let barrier = 0;
 
-  const bitWord = (i: number): number => (i < nOk ? i >>> 5 : okWords + ((i - nOk) >>> 5));
-  const bitMask = (i: number): number => 1 << ((i < nOk ? i : i - nOk) & 31);
-  const isSet = (i: number): boolean => (bits[bitWord(i)]! & bitMask(i)) !== 0;
   const toggle = (i: number, on: boolean): void => {
-    bits[bitWord(i)]! ^= bitMask(i);
-    if (obs[i]! >= 0) obsLeft[obs[i]!]! += on ? -1 : 1;
     if (i >= nOk) {
       clsNext[cls[i]!]! += on ? 1 : -1;
       return;
     }
+    bits[i >>> 5]! ^= 1 << (i & 31);
     hash ^= zobrist(i);
-    if (on) {
-      okLeft--;
-      while (barrier < nOk && isSet(barrier)) barrier++;
-    } else {
+    if (obs[i]! >= 0) obsLeft[obs[i]!]! += on ? -1 : 1;
+    if (!on) {
       okLeft++;
       if (i < barrier) barrier = i;
+      return;
     }
+    okLeft--;
+    while (barrier < nOk && (bits[barrier >>> 5]! & (1 << (barrier & 31))) !== 0) barrier++;
   };
 
-  // Progress report for failures: the deepest configuration (most ok ops linearized), its barrier,
-  // and every register value seen there. No ok op could be added from those configurations, so the
-  // barrier op is one that no reachable state lets take effect in time.
+  // Failure report: the deepest configuration (most ok ops linearized), its barrier, and the
+  // values the register held there. No ok op could be added from those configurations, so the
+  // barrier op could not take effect in time in any of them.
   let bestDepth = -1, bestBarrier = 0;
   const bestStates = new Set<number>();
   const record = (): void => {
@@ -371,12 +368,10 @@ function search(c: Compiled, budget: number): SearchResult {
   };
   record();
 
-  // Candidates in a window (the call entries before the first return entry) are tried in two
-  // passes: ok ops first, then indeterminate writes, so a linearizable history rarely has to
-  // speculate on writes that may never have happened. Among indeterminate writes with the same
-  // effect only the earliest unused one is tried: once both are invoked they are interchangeable.
-  let pass = 0;
-  let cursor = next[0]!;
+  // Candidates in the window are tried in two passes: ok ops first, then indeterminate writes, so
+  // a linearizable history rarely speculates on writes that may never have happened. Within a
+  // class only the earliest unused op is tried: once invoked, ops of a class are interchangeable.
+  let pass = 0, cursor = next[0]!;
   const findCandidate = (): number => {
     for (;;) {
       for (let e = cursor; e !== 0 && isCall[e] === 1; e = next[e]!) {
@@ -397,45 +392,43 @@ function search(c: Compiled, budget: number): SearchResult {
     if (e === 0) {
       if (sp === 0) return { kind: 'fail', barrier: bestBarrier, depth: bestDepth, states: bestStates };
       sp--;
-      const f = stackEntry[sp]!, i = entryOp[f]!;
+      const f = stEntry[sp]!, i = entryOp[f]!;
       if (i < nOk) relink(match[f]!);
       relink(f);
       toggle(i, false);
-      state = stackState[sp]!;
-      raw = stackRaw[sp]!;
-      pass = stackPass[sp]!;
-      need = stackNeed[sp]!;
+      state = stState[sp]!;
+      raw = stRaw[sp]!;
+      need = stNeed[sp]!;
+      pass = stPass[sp]!;
       cursor = next[f]!;
       continue;
     }
-    const i = entryOp[e]!;
-    const raw2 = stepOp(kind[i]!, argA[i]!, argB[i]!, state);
-    const needed = need < 0 || stepOp(kind[i]!, argA[i]!, argB[i]!, need) < 0;
-    if (raw2 < 0 || !needed) { cursor = next[e]!; continue; }
+    const i = entryOp[e]!, k = kind[i]!;
+    const raw2 = stepOp(k, argA[i]!, argB[i]!, state);
+    cursor = next[e]!;
+    if (raw2 < 0 || (need >= 0 && stepOp(k, argA[i]!, argB[i]!, need) >= 0)) continue;
     toggle(i, true);
     if (okLeft === 0) return { kind: 'ok' };
     const s2 = canon(raw2);
     let skip = false;
     if (i >= nOk) {
-      // An indeterminate write that would not change the register is never needed: leaving it
-      // out yields the same sequence of states.
-      const deadBlind = s2 === UNREAD_STATE && kind[i] !== K_CAS_SWAP;
+      // A write that leaves the state as it was is never needed, and all blind writes of dead
+      // values are interchangeable, so one of them per configuration is enough.
+      const deadBlind = s2 === UNREAD_STATE && k !== K_CAS_SWAP;
       skip = s2 === state || (deadBlind && triedDead[sp] === 1);
       if (deadBlind) triedDead[sp] = 1;
     }
     const need2 = i < nOk ? -1 : state;
     if (skip || !cache.add(bits, hash, s2, need2, barrier >>> 5, hiWord[barrier]!)) {
       toggle(i, false);
-      cursor = next[e]!;
       continue;
     }
-    stackEntry[sp] = e;
-    stackState[sp] = state;
-    stackPass[sp] = pass;
-    stackNeed[sp] = need;
-    stackRaw[sp] = raw;
-    sp++;
-    triedDead[sp] = 0;
+    stEntry[sp] = e;
+    stState[sp] = state;
+    stRaw[sp] = raw;
+    stNeed[sp] = need;
+    stPass[sp] = pass;
+    triedDead[++sp] = 0;
     unlink(e);
     if (i < nOk) unlink(match[e]!);
     state = s2;
@@ -456,61 +449,108 @@ function zobrist(i: number): number {
 }
 
 /**
- * Visited configurations, stored exactly (a false hit could hide a linearization). A configuration
- * is the set of linearized ok ops, the register state, `need`, and the set U of used indeterminate
- * writes. The ok set is stored compactly: words below `lo` are all ones and words from `hi` on all
- * zeros, so only words [lo, hi) are kept. For the same ok set, state and need, a configuration
- * whose U is a superset of a visited one's is dominated: it has only fewer writes left to use, so
- * every completion of it is a completion of the visited one. Such configurations are pruned,
- * which keeps the search from enumerating subsets of pending indeterminate writes.
+ * Visited configurations, stored exactly (a false hit could hide a linearization). Configurations
+ * are grouped by linearized ok set, state and need; the ok set is stored as words [lo, hi), since
+ * words below lo are all ones and words from hi on all zeros. Within a group each record is the
+ * vector of used indeterminate ops per class (sparse), and a new configuration is pruned when a
+ * recorded one dominates it: it has left at least every write the new one has left, or one that
+ * does the same, so every completion of the new one is also a completion of it. This keeps the
+ * search from enumerating which of the pending indeterminate writes it spent earlier.
  */
 class ConfigCache {
-  private slots = new Int32Array(1 << 12); // group index + 1, 0 = empty
+  private slots = new Int32Array(1 << 12); // group + 1, 0 = empty
   private groups = 0;
-  private meta = new Int32Array(7 * 1024); // per group: hash, state, need, lo, len, offset, chain head
+  private meta = new Int32Array(7 * 1024); // per group: hash, state, need, lo, len, ok offset, first record + 1
   private okArena = new Uint32Array(1 << 14);
   private okLen = 0;
-  private chainNext = new Int32Array(1024); // per U record: next record + 1 in its group, 0 = end
-  private uArena: Uint32Array;
-  private records = 0;
+  private recs = new Int32Array(1 << 14); // per record: next record + 1, total used, pair count, (class, used) pairs
+  private recLen = 0;
+  private readonly cur: Int32Array;
+  private readonly sums: Int32Array;
+  private readonly touched: number[] = [];
 
-  constructor(private readonly okWords: number, private readonly uWords: number) {
-    this.uArena = new Uint32Array(Math.max(1, uWords) * 1024);
+  /** `used`, `obsLeft` are the search's live arrays; a class is dead while obsLeft[target] is 0. */
+  constructor(private readonly used: Int32Array, private readonly obsLeft: Int32Array,
+    private readonly target: readonly number[], private readonly merge: readonly number[]) {
+    this.cur = new Int32Array(2 * used.length);
+    this.sums = new Int32Array(obsLeft.length + 1);
   }
 
   /** Records the configuration and returns true, or returns false when a visited one dominates it. */
   add(bits: Uint32Array, okHash: number, state: number, need: number, lo: number, hi: number): boolean {
-    const g = this.group(bits, okHash, state, need, lo, hi);
-    const uw = this.uWords, base = this.okWords;
-    for (let r = this.meta[7 * g + 6]!; r !== 0; r = this.chainNext[r - 1]!) {
-      const off = (r - 1) * uw;
-      let subset = true;
-      for (let w = 0; w < uw && subset; w++) subset = (this.uArena[off + w]! & ~bits[base + w]!) === 0;
-      if (subset) return false;
+    let curLen = 0, total = 0;
+    for (let k = 0; k < this.used.length; k++) {
+      const u = this.used[k]!;
+      if (u !== 0) { this.cur[curLen++] = k; this.cur[curLen++] = u; total += u; }
     }
-    if (this.records + 1 > this.chainNext.length) this.chainNext = grow(this.chainNext, this.records + 1);
-    if ((this.records + 1) * uw > this.uArena.length) this.uArena = grow(this.uArena, (this.records + 1) * uw);
-    this.uArena.set(bits.subarray(base, base + uw), this.records * uw);
-    this.chainNext[this.records] = this.meta[7 * g + 6]!;
-    this.meta[7 * g + 6] = ++this.records;
+    const g = this.group(bits, okHash, state, need, lo, hi), head = 7 * g + 6;
+    // Records the new one dominates are unlinked, so each group's chain stays an antichain.
+    let prev = -1;
+    for (let r = this.meta[head]!; r !== 0;) {
+      const at = r - 1, nxt = this.recs[at]!, rel = this.compare(at, curLen, total);
+      if (rel === 1) return false;
+      if (rel === 2) { if (prev < 0) this.meta[head] = nxt; else this.recs[prev] = nxt; }
+      else prev = at;
+      r = nxt;
+    }
+    this.recs = ensure(this.recs, this.recLen + 3 + curLen);
+    this.recs.set([this.meta[head]!, total, curLen >>> 1], this.recLen);
+    this.recs.set(this.cur.subarray(0, curLen), this.recLen + 3);
+    this.meta[head] = this.recLen + 1;
+    this.recLen += 3 + curLen;
     return true;
   }
 
-  /** Finds or creates the group of configurations sharing this ok set, state and need. */
+  /**
+   * 1 when the record dominates the current usage, 2 when the current usage dominates the record,
+   * else 0. Live classes compare one by one; dead classes merge by kind (blind write, or cas from a
+   * given value), and a dead blind write can also stand in for a dead cas, which takes effect in
+   * fewer states but leaves the same dead state. Either way the dominating side used no more in
+   * total, which gives a quick rejection.
+   */
+  private compare(at: number, curLen: number, total: number): number {
+    const rec = this.recs, cur = this.cur, sums = this.sums, touched = this.touched;
+    let recMay = rec[at + 1]! <= total, curMay = total <= rec[at + 1]!;
+    const end = at + 3 + 2 * rec[at + 2]!;
+    touched.length = 0;
+    for (let a = at + 3, b = 0; (recMay || curMay) && (a < end || b < curLen);) {
+      const ka = a < end ? rec[a]! : Infinity, kb = b < curLen ? cur[b]! : Infinity, k = Math.min(ka, kb);
+      const diff = (ka === k ? rec[(a += 2) - 1]! : 0) - (kb === k ? cur[(b += 2) - 1]! : 0);
+      const m = this.obsLeft[this.target[k]!] === 0 ? this.merge[k]! : -1;
+      if (m < 0) {
+        if (diff > 0) recMay = false;
+        if (diff < 0) curMay = false;
+      } else if (diff !== 0) {
+        if (!touched.includes(m)) touched.push(m);
+        sums[m]! += diff;
+      }
+    }
+    const blind = sums[0]!;
+    let recShort = 0, curShort = 0;
+    for (const m of touched) {
+      if (m !== 0) { recShort += Math.max(0, sums[m]!); curShort += Math.max(0, -sums[m]!); }
+      sums[m] = 0;
+    }
+    if (recMay && blind <= 0 && recShort <= -blind) return 1;
+    if (curMay && blind >= 0 && curShort <= blind) return 2;
+    return 0;
+  }
+
+  /** Finds or creates the group of this ok set, state and need. */
   private group(bits: Uint32Array, okHash: number, state: number, need: number, lo: number, hi: number): number {
     const h = (okHash ^ Math.imul(state + 1, 0x27d4eb2d) ^ Math.imul(need + 2, 0x165667b1) ^ lo) | 0;
     const mask = this.slots.length - 1;
     let slot = h & mask;
-    for (let gi = this.slots[slot]!; gi !== 0; gi = this.slots[slot]!) {
-      const m = 7 * (gi - 1), off = this.meta[m + 5]!;
+    for (let g = this.slots[slot]!; g !== 0; g = this.slots[slot]!) {
+      const m = 7 * (g - 1), off = this.meta[m + 5]!;
       let same = this.meta[m] === h && this.meta[m + 1] === state && this.meta[m + 2] === need &&
         this.meta[m + 3] === lo && this.meta[m + 4] === hi - lo;
       for (let w = lo; w < hi && same; w++) same = this.okArena[off + w - lo] === bits[w];
-      if (same) return gi - 1;
+      if (same) return g - 1;
       slot = (slot + 1) & mask;
     }
-    if (this.okLen + hi - lo > this.okArena.length) this.okArena = grow(this.okArena, this.okLen + hi - lo);
-    if (7 * (this.groups + 1) > this.meta.length) this.meta = grow(this.meta, 7 * (this.groups + 1));
+    this.okArena = ensure(this.okArena, this.okLen + hi - lo);
+    this.meta = ensure(this.meta, 7 * (this.groups + 1));
     this.meta.set([h, state, need, lo, hi - lo, this.okLen, 0], 7 * this.groups);
     this.okArena.set(bits.subarray(lo, hi), this.okLen);
     this.okLen += hi - lo;
@@ -520,21 +560,20 @@ class ConfigCache {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let gi = 0; gi < this.groups; gi++) {
-      let slot = this.meta[7 * gi]! & mask;
+    const slots = new Int32Array(this.slots.length * 2), mask = slots.length - 1;
+    for (let g = 0; g < this.groups; g++) {
+      let slot = this.meta[7 * g]! & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = gi + 1;
+      slots[slot] = g + 1;
     }
     this.slots = slots;
   }
 }
 
-function grow<T extends Int32Array | Uint32Array>(a: T, need: number): T {
-  let size = a.length * 2;
-  while (size < need) size *= 2;
-  const b = new (a.constructor as new (n: number) => T)(size);
+/** Returns `a`, or a copy at least twice as long when it is shorter than `need`. */
+function ensure<T extends Int32Array | Uint32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (len: number) => T)(Math.max(need, 2 * a.length));
   b.set(a);
   return b;
 }

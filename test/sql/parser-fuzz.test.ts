@@ -429,7 +429,7 @@ describe('parser round trip: formatSql then parse gives the same tree', () => {
         const printed = formatSql(stmt);
         expect(withoutPositions(parse(printed)), printed).toEqual([withoutPositions(stmt)]);
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
   });
 
