@@ -111,6 +111,7 @@ export function formatSummary(r: SimResult, reproduce: string[]): string {
     `events       ${r.events}`,
     `messages     ${r.messages.sent} sent, ${r.messages.delivered} delivered, ${r.messages.dropped} dropped`,
     `elections    ${r.elections} leaders elected`,
+    `snapshots    ${r.snapshotsInstalled} installed from a leader`,
     `crashes      ${r.crashes} (${r.nemesisActions} nemesis actions)`,
     `ops          ${r.ops.ok} ok, ${r.ops.failed} failed, ${r.ops.indeterminate} indeterminate`,
   ];

@@ -6,7 +6,7 @@ export interface DiskHost {
   now(): number;
   /** Runs fn at simulated time `at` unless the node has crashed in between. */
   schedule(at: number, fn: () => void): void;
-  trace(kind: string, ...nums: number[]): void;
+  trace(kind: string, a?: number, b?: number, c?: number): void;
 }
 
 export interface DiskFaults {

@@ -11,6 +11,7 @@ export const FAULT_NAMES = [
   'isolate',
   'isolate-leader',
   'crash',
+  'power-loss',
   'disk-partial-flush',
   'disk-torn',
   'disk-corrupt',
@@ -44,6 +45,7 @@ const NAMED: FaultOptions = {
   isolate: 1,
   'isolate-leader': 1,
   crash: 1,
+  'power-loss': 0.3,
   'disk-partial-flush': 1,
   'disk-torn': 0.5,
   'disk-corrupt': 0.3,
@@ -79,6 +81,7 @@ export function swarm(rng: Rng): FaultOptions {
         break;
       case 'disk-torn':
       case 'disk-corrupt':
+      case 'power-loss':
         f[n] = rng.range(0.1, 1);
         break;
       default:

@@ -9,6 +9,7 @@ const ACTIONS: readonly FaultName[] = [
   'isolate',
   'isolate-leader',
   'crash',
+  'power-loss',
   'disk-corrupt',
   'disk-slow',
   'clock-jump',
@@ -115,6 +116,16 @@ export class Nemesis {
         w.crash(s);
         this.note(`crash ${s.id}`);
         this.restartLater(s);
+        return;
+      }
+      case 'power-loss': {
+        // Every node loses power at the same instant: whatever was not synced
+        // is gone everywhere at once. This is what exposes a lying fsync.
+        const live = w.liveSlots();
+        if (!live.length) return;
+        for (const s of live) w.crash(s);
+        this.note(`power loss (${live.map((s) => s.id).join(',')})`);
+        for (const s of live) this.restartLater(s);
         return;
       }
       case 'disk-corrupt': {

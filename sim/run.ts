@@ -41,8 +41,12 @@ export interface SimResult {
   events: number;
   simulatedMs: number;
   wallMs: number;
+  /** Of wallMs, the time spent in the end-of-run history checkers. */
+  checkMs: number;
   messages: { sent: number; delivered: number; dropped: number };
   elections: number;
+  /** Snapshots followers received from a leader and installed (InstallSnapshot). */
+  snapshotsInstalled: number;
   crashes: number;
   nemesisActions: number;
   ops: { ok: number; failed: number; indeterminate: number };
@@ -56,6 +60,7 @@ export interface SimResult {
  * (Figure 8 commits, acks before fsync) need.
  */
 export interface Tuning {
+  tickMs: number;
   diskLatencyMs: { min: number; max: number };
   entriesPerMsgMax: number;
   inflightMsgsMax: number;
@@ -66,6 +71,7 @@ export interface Tuning {
 }
 
 export const DEFAULT_TUNING: Tuning = {
+  tickMs: 50,
   diskLatencyMs: { min: 0.5, max: 4 },
   entriesPerMsgMax: 64,
   inflightMsgsMax: 16,
@@ -79,12 +85,13 @@ function swarmTuning(rng: Rng): Tuning {
   const diskMax = rng.pick([1, 4, 10, 25]);
   const electionTicks = rng.int(5, 20);
   return {
+    tickMs: rng.pick([10, 20, 50]),
     diskLatencyMs: { min: diskMax / 8, max: diskMax },
     entriesPerMsgMax: rng.pick([1, 2, 4, 64]),
     inflightMsgsMax: rng.pick([1, 2, 16]),
     electionTicks,
     heartbeatTicks: rng.int(1, Math.max(1, Math.floor(electionTicks / 3))),
-    snapshotEntries: rng.pick([20, 100, 400]),
+    snapshotEntries: rng.pick([30, 100, 400, 1000]),
     keepEntries: rng.pick([0, 5, 50]),
   };
 }
@@ -96,15 +103,17 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   const rng = new Rng(`camusdb-sim/${o.seed}`);
   const faults = o.faults === 'swarm' ? swarm(rng.fork('swarm')) : o.faults;
   const tuning = o.faults === 'swarm' ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
+  // A request should outlive an election or two before the node gives up on it.
+  const requestTimeoutMs = Math.max(800, 3 * tuning.electionTicks * tuning.tickMs);
   const world = new World(rng, {
     nodes: o.nodes,
-    tickMs: 10,
+    tickMs: tuning.tickMs,
     faults,
     diskLatencyMs: tuning.diskLatencyMs,
     node: {
       snapshotEntries: tuning.snapshotEntries,
       keepEntries: tuning.keepEntries,
-      requestTimeoutMs: 800,
+      requestTimeoutMs,
       raft: { entriesPerMsgMax: tuning.entriesPerMsgMax, inflightMsgsMax: tuning.inflightMsgsMax, electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks },
       ...o.node,
     },
@@ -117,10 +126,10 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
       at: (t, fn) => world.at(t, fn),
       request: (n, req, reply) => world.clientRequest(n, req, reply),
       nodes: world.ids,
-      trace: (k, ...n) => world.trace(k, ...n),
+      trace: (k, a, b, c) => world.trace(k, a, b, c),
     },
     rng.fork('workload'),
-    { clients: o.nodes + 2, keys: 4, stopAtMs: o.durationMs, timeoutMs: 1_000 },
+    { clients: o.nodes + 2, keys: 4, stopAtMs: o.durationMs, timeoutMs: requestTimeoutMs + 500 },
   );
   const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
 
@@ -133,6 +142,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   nemesis.start();
   workload.start();
   world.runUntil(o.durationMs + quiesceMs);
+  const checkStart = performance.now();
 
   if (world.crashError) {
     verdict = 'crash';
@@ -159,8 +169,10 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
     events: world.events,
     simulatedMs: Math.round(world.now),
     wallMs: Math.round(performance.now() - wallStart),
+    checkMs: Math.round(performance.now() - checkStart),
     messages: { sent: world.net.sent, delivered: world.net.delivered, dropped: world.net.dropped },
     elections: world.checker.leadersElected,
+    snapshotsInstalled: world.checker.snapshotsInstalled,
     crashes: world.slots.reduce((n, s) => n + s.crashes, 0),
     nemesisActions: nemesis.actions,
     ops: workload.counts(),

@@ -80,7 +80,7 @@ export class World {
         {
           now: () => this.now,
           schedule: (at, fn) => this.scheduleFor(slot, at, 'disk', fn),
-          trace: (kind, ...nums) => this.trace(kind, id, ...nums),
+          trace: (kind, a, b) => this.trace(kind, id, a, b),
         },
         diskRng,
         { lostWrites: f['disk-partial-flush'] === 0, torn: Math.min(1, f['disk-torn']), slowFactor: 1 },
@@ -90,9 +90,9 @@ export class World {
     }
   }
 
-  trace(kind: string, ...nums: number[]): void {
-    this.hasher.str(kind);
-    for (const n of nums) this.hasher.num(n);
+  /** Folds an event or effect into the trace hash: a kind and up to four numbers. */
+  trace(kind: string, a = 0, b = 0, c = 0, d = 0): void {
+    this.hasher.str(kind).num(a).num(b).num(c).num(d);
   }
 
   get traceHash(): string {

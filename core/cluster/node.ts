@@ -137,6 +137,7 @@ export class Node {
   }
 
   private expireRequests(): void {
+    if (!this.pendingWrites.size && !this.pendingReads.size && !this.readyReads.length) return;
     const now = this.io.clock.nowMs();
     for (const [k, p] of this.pendingWrites) {
       if (p.deadlineMs <= now) {
@@ -150,7 +151,7 @@ export class Node {
         p.reply({ status: 'timeout' });
       }
     }
-    this.readyReads = this.readyReads.filter((r) => {
+    if (this.readyReads.length) this.readyReads = this.readyReads.filter((r) => {
       if (r.req.deadlineMs > now) return true;
       r.req.reply({ status: 'timeout' });
       return false;

@@ -96,14 +96,57 @@ function resultOfStale(op: KvOp): KvResult {
   return op.f === 'cas' ? { f: 'cas', ok: false } : op.f === 'get' ? { f: 'get', value: null } : { f: op.f };
 }
 
+const OP_TAGS = ['get', 'put', 'cas', 'delete'] as const;
+
+/** Binary command format: client, seq, op tag, key, then the op's values. */
 export function encodeCommand(req: KvRequest): Uint8Array {
-  return utf8Encode(JSON.stringify(req));
+  const w = new Writer().uvar(req.client).uvar(req.seq).u8(OP_TAGS.indexOf(req.op.f)).str(req.op.key);
+  const op = req.op;
+  if (op.f === 'put') w.str(op.value);
+  else if (op.f === 'cas') {
+    w.u8(op.expected === null ? 0 : 1);
+    if (op.expected !== null) w.str(op.expected);
+    w.str(op.value);
+  }
+  return w.finish();
 }
 
+/**
+ * Decoded commands by their bytes. Entries are immutable once created, and a
+ * host may hand the same bytes to many replicas (the simulator does), so one
+ * decode serves them all. Weak keys: nothing is kept alive by the cache.
+ */
+const decoded = new WeakMap<Uint8Array, KvRequest>();
+
 export function decodeCommand(b: Uint8Array): KvRequest {
-  try {
-    return JSON.parse(utf8Decode(b)) as KvRequest;
-  } catch (e) {
-    throw new DecodeError(`bad kv command: ${(e as Error).message}`);
+  const hit = decoded.get(b);
+  if (hit) return hit;
+  const r = new Reader(b);
+  const client = r.uvar();
+  const seq = r.uvar();
+  const tag = OP_TAGS[r.u8()];
+  const key = r.str();
+  let op: KvOp;
+  switch (tag) {
+    case 'get':
+    case 'delete':
+      op = { f: tag, key };
+      break;
+    case 'put':
+      op = { f: 'put', key, value: r.str() };
+      break;
+    case 'cas': {
+      const expected = r.u8() === 1 ? r.str() : null;
+      op = { f: 'cas', key, expected, value: r.str() };
+      break;
+    }
+    case undefined:
+      throw new DecodeError('bad kv op tag');
+    default:
+      return assertNever(tag, 'kv op tag');
   }
+  r.end();
+  const req = { client, seq, op };
+  decoded.set(b, req);
+  return req;
 }

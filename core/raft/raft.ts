@@ -167,14 +167,16 @@ export class Raft {
   }
 
   hasReady(): boolean {
-    const hs = this.hardState();
+    const prev = this.prevHardState;
     return (
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.log.pendingSnapshot !== null ||
       this.log.stable < this.log.lastIndex() ||
       this.log.hasNextCommitted() ||
-      !sameHardState(hs, this.prevHardState)
+      prev.term !== this.term ||
+      prev.vote !== this.vote ||
+      prev.commit !== this.log.committed
     );
   }
 

@@ -15,12 +15,14 @@ export class Hasher {
     return this.int32(U32[0]!).int32(U32[1]!);
   }
 
+  /** Mixes a 32-bit word at once (multiply and xor-shift per lane), not byte by byte. */
   int32(x: number): this {
-    for (let i = 0; i < 4; i++) {
-      const byte = (x >>> (i * 8)) & 0xff;
-      this.a = Math.imul(this.a ^ byte, 0x01000193);
-      this.b = Math.imul(this.b ^ byte, 0x01000193 + 0x9e);
-    }
+    let a = Math.imul(this.a ^ x, 0x01000193);
+    let b = Math.imul(this.b ^ x, 0x5bd1e995);
+    a ^= a >>> 15;
+    b ^= b >>> 13;
+    this.a = a;
+    this.b = b;
     return this;
   }
 

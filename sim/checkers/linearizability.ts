@@ -383,6 +383,23 @@ function search(c: Compiled, budget: number): SearchResult {
       cursor = next[0]!;
     }
   };
+  // An indeterminate write is only worth trying when some op in the window could then satisfy
+  // `need`: one that observes the new value, or a failed cas expecting the current one. `wanted`
+  // marks those values for the configuration numbered `serial` (renumbered on every push and pop).
+  const wanted = new Int32Array(c.stateNames.length);
+  let serial = 0, wantedFor = -1, casFailsHere = false;
+  const useful = (s2: number): boolean => {
+    if (wantedFor !== serial) {
+      wantedFor = serial;
+      casFailsHere = false;
+      for (let e = next[0]!; e !== 0 && isCall[e] === 1; e = next[e]!) {
+        const j = entryOp[e]!;
+        if (kind[j] === K_GET || kind[j] === K_CAS_SWAP) wanted[argA[j]!] = serial + 1;
+        else if (kind[j] === K_CAS_KEEP && argA[j] === state) casFailsHere = true;
+      }
+    }
+    return casFailsHere || wanted[s2] === serial + 1;
+  };
   const unlink = (e: number): void => { next[prev[e]!] = next[e]!; prev[next[e]!] = prev[e]!; };
   const relink = (e: number): void => { next[prev[e]!] = e; prev[next[e]!] = e; };
 
@@ -392,6 +409,7 @@ function search(c: Compiled, budget: number): SearchResult {
     if (e === 0) {
       if (sp === 0) return { kind: 'fail', barrier: bestBarrier, depth: bestDepth, states: bestStates };
       sp--;
+      serial++;
       const f = stEntry[sp]!, i = entryOp[f]!;
       if (i < nOk) relink(match[f]!);
       relink(f);
@@ -407,6 +425,7 @@ function search(c: Compiled, budget: number): SearchResult {
     const raw2 = stepOp(k, argA[i]!, argB[i]!, state);
     cursor = next[e]!;
     if (raw2 < 0 || (need >= 0 && stepOp(k, argA[i]!, argB[i]!, need) >= 0)) continue;
+    if (i >= nOk && !useful(canon(raw2))) continue;
     toggle(i, true);
     if (okLeft === 0) return { kind: 'ok' };
     const s2 = canon(raw2);
@@ -429,6 +448,7 @@ function search(c: Compiled, budget: number): SearchResult {
     stNeed[sp] = need;
     stPass[sp] = pass;
     triedDead[++sp] = 0;
+    serial++;
     unlink(e);
     if (i < nOk) unlink(match[e]!);
     state = s2;

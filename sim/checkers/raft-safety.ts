@@ -21,6 +21,7 @@ export class RaftSafetyChecker implements NodeObserver {
   readonly violations: string[] = [];
   leadersElected = 0;
   campaigns = 0;
+  snapshotsInstalled = 0;
   private leaderOfTerm = new Map<number, NodeId>();
   /** Applied entries by index: their term and data hash. */
   private applied: ({ term: number; hash: string } | undefined)[] = [];
@@ -127,6 +128,7 @@ export class RaftSafetyChecker implements NodeObserver {
   }
 
   onSnapshotInstalled(id: NodeId, s: Snapshot, sm: KvStateMachine): void {
+    this.snapshotsInstalled++;
     this.lastApplied.set(id, s.meta.index);
     this.checkDigest(id, s.meta.index, sm);
   }

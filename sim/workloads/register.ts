@@ -10,7 +10,7 @@ export interface ClientWorld {
   /** Sends a request to a node; the reply (if any) comes back through `reply` after network latency. */
   request(node: number, req: KvRequest, reply: (r: KvReply) => void): void;
   nodes: readonly number[];
-  trace(kind: string, ...nums: number[]): void;
+  trace(kind: string, a?: number, b?: number, c?: number): void;
 }
 
 export interface RegisterOptions {

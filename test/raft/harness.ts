@@ -259,6 +259,13 @@ export class Cluster {
     return `${id} ${r.role.padEnd(13)} term=${r.term} vote=${r.vote} lead=${r.lead} commit=${l.committed} applied=${l.applied} last=${l.lastIndex()}`;
   }
 
+  /** The state machine of a live node: every entry it applied, in order. */
+  appliedLine(id: NodeId): string {
+    const n = this.node(id);
+    if (!n.raft) return `${id} down`;
+    return `${id} state: ${n.applied.map(fmtEntry).join(' ') || 'empty'}`;
+  }
+
   /** The log of a live node from memory, of a down node from its disk. */
   logLine(id: NodeId): string {
     const n = this.node(id);

@@ -159,9 +159,11 @@ export class Session {
         this.c.partition(groups);
         break;
       }
-      case 'isolate':
-        this.c.partition([[int(args[0], 'node')]]);
+      case 'isolate': {
+        const id = int(args[0], 'node');
+        this.c.partition([[id], [...this.c.nodes.keys()].filter((n) => n !== id)]);
         break;
+      }
       case 'cut': {
         const [from, to] = link(args[0]);
         this.c.cuts.add(`${from}->${to}`);
@@ -182,6 +184,9 @@ export class Session {
         break;
       case 'log':
         for (const id of ids()) out.push(this.c.logLine(id));
+        break;
+      case 'applied':
+        for (const id of ids()) out.push(this.c.appliedLine(id));
         break;
       default:
         throw new Error(`unknown command ${cmd}`);

@@ -31,7 +31,9 @@ describe('the sweep catches planted bugs', () => {
     });
     const r = firstFailure(150, 3);
     expect(r, 'no seed in 1..150 found the lying fsync').not.toBeNull();
-    expect(r!.verdict).toBe('correctness');
+    // Lost committed entries show up as a checker violation, or as an assert
+    // (a follower's commit index beyond the new leader's log) that crashes the run.
+    expect(['correctness', 'crash']).toContain(r!.verdict);
   });
 
   it('serving reads without ReadIndex (stale local reads) breaks linearizability', () => {
