@@ -19,6 +19,11 @@ export interface SimOptions {
   faults: FaultOptions | 'swarm';
   workload: 'register';
   /** After healing, a write must succeed within this long. */
+  /**
+   * After healing, a write must succeed within this long plus one client
+   * timeout (a client may first have to give up on a request to a node that
+   * died just before the heal).
+   */
   livenessMs: number;
   /** Overrides for the node (tests plant broken Raft rules through makeRaft). */
   node?: Partial<Omit<NodeOptions, 'id' | 'voters' | 'tickMs'>>;
@@ -120,6 +125,10 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   });
   const healAt = Math.floor(o.durationMs * 0.7);
   const quiesceMs = 3_000;
+  const clientTimeoutMs = requestTimeoutMs + 500;
+  const livenessBoundMs = o.livenessMs + clientTimeoutMs;
+  // Clients keep going at least until the liveness bound, so the check can be met.
+  const workloadEndMs = Math.max(o.durationMs, healAt + livenessBoundMs);
   const workload = new RegisterWorkload(
     {
       now: () => world.now,
@@ -129,7 +138,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
       trace: (k, a, b, c) => world.trace(k, a, b, c),
     },
     rng.fork('workload'),
-    { clients: o.nodes + 2, keys: 4, stopAtMs: o.durationMs, timeoutMs: requestTimeoutMs + 500 },
+    { clients: o.nodes + 2, keys: 4, stopAtMs: workloadEndMs, timeoutMs: clientTimeoutMs },
   );
   const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
 
@@ -141,7 +150,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   });
   nemesis.start();
   workload.start();
-  world.runUntil(o.durationMs + quiesceMs);
+  world.runUntil(workloadEndMs + quiesceMs);
   const checkStart = performance.now();
 
   if (world.crashError) {
@@ -154,7 +163,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
     else if (lin.ok === 'unknown') violations.push(`linearizability: undecided for key ${lin.key}: ${lin.reason}`);
     if (violations.length) verdict = 'correctness';
     else {
-      const live = checkLiveness(world, workload, healAt, o.livenessMs);
+      const live = checkLiveness(world, workload, healAt, livenessBoundMs);
       if (live) {
         verdict = 'liveness';
         violations.push(live);

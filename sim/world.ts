@@ -92,7 +92,7 @@ export class World {
 
   /** Folds an event or effect into the trace hash: a kind and up to four numbers. */
   trace(kind: string, a = 0, b = 0, c = 0, d = 0): void {
-    this.hasher.str(kind).num(a).num(b).num(c).num(d);
+    this.hasher.word(kind).num(a).num(b).num(c).num(d);
   }
 
   get traceHash(): string {

@@ -1,5 +1,5 @@
 import { assertNever } from '../assert.js';
-import { DecodeError, Reader, Writer, utf8Decode, utf8Encode } from '../util/codec.js';
+import { DecodeError, Reader, Writer } from '../util/codec.js';
 import { Hasher } from '../util/hash.js';
 import type { KvOp, KvRequest, KvResult } from './types.js';
 
@@ -63,7 +63,8 @@ export class KvStateMachine {
     w.uvar(clients.length);
     for (const c of clients) {
       const s = this.sessions.get(c)!;
-      w.uvar(c).uvar(s.seq).bytes(utf8Encode(JSON.stringify(s.result)));
+      w.uvar(c).uvar(s.seq);
+      encodeResult(w, s.result);
     }
     return w.finish();
   }
@@ -76,7 +77,7 @@ export class KvStateMachine {
     for (let n = r.uvar(); n > 0; n--) {
       const c = r.uvar();
       const seq = r.uvar();
-      sessions.set(c, { seq, result: JSON.parse(utf8Decode(r.bytes())) as KvResult });
+      sessions.set(c, { seq, result: decodeResult(r) });
     }
     r.end();
     this.data = data;
@@ -97,6 +98,31 @@ function resultOfStale(op: KvOp): KvResult {
 }
 
 const OP_TAGS = ['get', 'put', 'cas', 'delete'] as const;
+
+function encodeResult(w: Writer, r: KvResult): void {
+  w.u8(OP_TAGS.indexOf(r.f));
+  if (r.f === 'get') {
+    w.u8(r.value === null ? 0 : 1);
+    if (r.value !== null) w.str(r.value);
+  } else if (r.f === 'cas') w.u8(r.ok ? 1 : 0);
+}
+
+function decodeResult(r: Reader): KvResult {
+  const f = OP_TAGS[r.u8()];
+  switch (f) {
+    case 'get':
+      return { f, value: r.u8() === 1 ? r.str() : null };
+    case 'cas':
+      return { f, ok: r.u8() === 1 };
+    case 'put':
+    case 'delete':
+      return { f };
+    case undefined:
+      throw new DecodeError('bad kv result tag');
+    default:
+      return assertNever(f, 'kv result tag');
+  }
+}
 
 /** Binary command format: client, seq, op tag, key, then the op's values. */
 export function encodeCommand(req: KvRequest): Uint8Array {

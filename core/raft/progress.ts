@@ -16,6 +16,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** Ticks spent in the current state; a lost snapshot is retried after a while. */
   stateTicks = 0;
+  /** The highest commit index this follower has been sent; it may commit up to it. */
+  commitSent = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
   /** Last index of each append in flight, oldest first; at most inflightMsgsMax long. */

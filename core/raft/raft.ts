@@ -585,6 +585,7 @@ export class Raft {
     if (prevTerm === undefined || entries === null) return this.sendSnapshot(to, pr);
     if (!entries.length && !sendIfEmpty) return false;
     this.send({ type: 'app', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
+    pr.commitSent = Math.max(pr.commitSent, Math.min(this.log.committed, prevIndex + entries.length));
     if (entries.length) {
       const last = entries[entries.length - 1]!.index;
       if (pr.state === 'replicate') {
@@ -615,6 +616,7 @@ export class Raft {
       // A follower may commit only what it is known to hold.
       const commit = Math.min(pr.match, this.log.committed);
       this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, ctx });
+      pr.commitSent = Math.max(pr.commitSent, commit);
     }
   }
 
@@ -644,9 +646,11 @@ export class Raft {
     if (s.meta.index <= this.log.committed) {
       index = this.log.committed;
     } else if (this.log.matchTerm(s.meta.index, s.meta.term)) {
-      // We already hold the snapshot's last entry: just commit up to it.
+      // We already hold the snapshot's last entry: just commit up to it. The
+      // answer names only what is committed, never our whole log: entries past
+      // the snapshot may be a stale tail from an older term.
       this.log.commitTo(s.meta.index);
-      index = this.log.lastIndex();
+      index = this.log.committed;
     } else {
       this.log.restore(s);
       index = s.meta.index;
@@ -681,6 +685,9 @@ export class Raft {
     while (pr.next <= this.log.lastIndex() && this.sendAppend(m.from, false)) {
       // Keep the pipeline full up to the in-flight bound.
     }
+    // A follower whose ack came in after the commit would otherwise learn the
+    // commit index only at the next heartbeat; tell it now.
+    if (pr.commitSent < Math.min(pr.match, this.log.committed)) this.sendAppend(m.from, true);
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send({ type: 'timeout-now', from: this.id, to: m.from, term: this.term });
     }

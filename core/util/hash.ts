@@ -2,6 +2,7 @@
 // lanes. Used for trace hashes and state digests, never for security.
 
 const F64 = new Float64Array(1);
+const WORDS = new Map<string, number>();
 const U32 = new Uint32Array(F64.buffer);
 
 export class Hasher {
@@ -36,6 +37,17 @@ export class Hasher {
     this.a = Math.imul(this.a ^ 0xff, 0x01000193);
     this.b = Math.imul(this.b ^ 0xff, 0x0100019d);
     return this;
+  }
+
+  /** Mixes a short string through a memoized 32-bit digest of it; for small fixed vocabularies (event kinds). */
+  word(s: string): this {
+    let h = WORDS.get(s);
+    if (h === undefined) {
+      h = 0x811c9dc5;
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+      WORDS.set(s, h);
+    }
+    return this.int32(h);
   }
 
   bytes(d: Uint8Array): this {

@@ -2,16 +2,11 @@
  * Linearizability checker for single-key register operations (get, put, cas, delete).
  *
  * The history is split per key (linearizability is P-compositional: a history is linearizable
- * iff every key's sub-history is), and each key is checked with the Wing & Gong depth-first
- * search using Lowe's improvements: calls and returns live in one doubly linked list ordered by
- * time, linearizing an op unlinks its call and return, a stack records the choices for
- * backtracking, and a cache of visited (linearized set, register value) configurations stops the
- * search from exploring the same configuration twice.
- *
- * Indeterminate writes are calls without a return: they never bound a window, may be linearized
- * at any point after their invocation, and may be left out at the end. Everything is deterministic:
- * ties are broken by op id and hashes come from a fixed mixing function.
+ * iff every key's sub-history is). Each key first gets two cheap necessary checks that explain the
+ * common bugs plainly (a value read before anyone wrote it; a read of a value that was certainly
+ * overwritten), then the full Wing & Gong search in wgl.ts.
  */
+import { searchRegister } from './wgl.js';
 
 export type KvOp =
   | { f: 'get'; key: string }
@@ -27,25 +22,30 @@ export type KvResult =
   | { f: 'delete' };
 
 export interface HistoryOp {
-  id: number;
-  client: number;
+  id: number;          // unique per history
+  client: number;      // each client runs one op at a time
   op: KvOp;
-  invokeMs: number;
+  invokeMs: number;    // simulated time the client issued it
   /** 'ok': completed with result at completeMs. 'failed': definitely did not take effect (drop it).
    *  'indeterminate': may or may not have taken effect, at any time after invokeMs (completeMs ignored, treat as +infinity). */
   status: 'ok' | 'failed' | 'indeterminate';
-  completeMs: number;
-  result?: KvResult;
+  completeMs: number;  // for 'ok' and 'failed'; for 'indeterminate' it is the time the client gave up (ignore for ordering)
+  result?: KvResult;   // present when status is 'ok'
 }
 
 export type LinearizabilityVerdict =
   | { ok: true; keysChecked: number; opsChecked: number }
-  | { ok: false; key: string; reason: string; ops: HistoryOp[] }
-  | { ok: 'unknown'; key: string; reason: string };
+  | { ok: false; key: string; reason: string; ops: HistoryOp[] /* the ops of that key, sorted by invokeMs */ }
+  | { ok: 'unknown'; key: string; reason: string /* search budget exhausted */ };
 
-/** Steps (candidate attempts plus backtracks) allowed per key before the verdict becomes 'unknown'. */
-export const DEFAULT_BUDGET_STEPS = 3_000_000;
+/** Search steps (candidate attempts plus backtracks) per key before the verdict becomes 'unknown'; about a second. */
+export const DEFAULT_BUDGET_STEPS = 5_000_000;
 
+/**
+ * Judges a history. Ops that touch at an instant (one completes at the very ms another is invoked)
+ * count as concurrent, since millisecond timestamps cannot order them. A malformed history (an ok
+ * op without a matching result, or completing before it is invoked) throws: it is a harness bug.
+ */
 export function checkLinearizable(
   history: readonly HistoryOp[],
   opts?: { budgetSteps?: number },
@@ -64,10 +64,15 @@ export function checkLinearizable(
   let opsChecked = 0;
   for (const key of [...byKey.keys()].sort()) {
     const ops = byKey.get(key)!;
-    const outcome = checkKey(ops, budget);
-    opsChecked += outcome.opsChecked;
-    if (outcome.kind === 'fail') return { ok: false, key, reason: outcome.reason, ops: sortByInvoke(ops) };
-    if (outcome.kind === 'unknown' && unknown === null) unknown = { ok: 'unknown', key, reason: outcome.reason };
+    const live = ops.filter((h) => h.status === 'ok' || (h.status === 'indeterminate' && h.op.f !== 'get'));
+    opsChecked += live.length;
+    const reason = precheck(live) ?? search(live, budget);
+    if (reason === 'unknown') {
+      const indet = live.filter((h) => h.status !== 'ok').length;
+      unknown ??= { ok: 'unknown', key, reason: `search budget of ${budget} steps exhausted on ${live.length} ops (${indet} indeterminate writes)` };
+    } else if (reason !== null) {
+      return { ok: false, key, reason, ops: [...ops].sort((x, y) => x.invokeMs - y.invokeMs || x.id - y.id) };
+    }
   }
   return unknown ?? { ok: true, keysChecked: byKey.size, opsChecked };
 }
@@ -77,9 +82,14 @@ export function formatHistory(ops: readonly HistoryOp[]): string {
   return ops.map(formatOp).join('\n');
 }
 
+/** For example `#12 c3 [100, 140] cas(k, "a" -> "b") -> ok (swapped)`. */
 export function formatOp(h: HistoryOp): string {
   const end = h.status === 'indeterminate' ? `∞) (gave up at ${h.completeMs})` : `${h.completeMs}]`;
-  const outcome = h.status === 'ok' ? `ok${formatResult(h.result)}` : h.status;
+  let outcome: string = h.status;
+  if (h.status === 'ok') {
+    const r = h.result;
+    outcome = r?.f === 'get' ? `ok ${show(r.value)}` : r?.f === 'cas' ? `ok (${r.ok ? '' : 'not '}swapped)` : 'ok';
+  }
   return `#${h.id} c${h.client} [${h.invokeMs}, ${end} ${describeOp(h.op)} -> ${outcome}`;
 }
 
@@ -92,508 +102,112 @@ function describeOp(op: KvOp): string {
   }
 }
 
-function formatResult(r: KvResult | undefined): string {
-  if (r === undefined) return '';
-  if (r.f === 'get') return ` ${show(r.value)}`;
-  if (r.f === 'cas') return r.ok ? ' (swapped)' : ' (not swapped)';
-  return '';
-}
-
 function show(v: string | null): string {
   return v === null ? 'null' : JSON.stringify(v);
 }
 
-function sortByInvoke(ops: readonly HistoryOp[]): HistoryOp[] {
-  return [...ops].sort((x, y) => x.invokeMs - y.invokeMs || x.id - y.id);
-}
-
-/** A malformed history is a harness bug, not a database bug, so it throws instead of judging. */
 function validate(h: HistoryOp): void {
   if (h.status !== 'ok') return;
   if (h.result === undefined || h.result.f !== h.op.f) {
-    throw new Error(`linearizability: ok op #${h.id} has no ${h.op.f} result: ${formatOp(h)}`);
+    throw new Error(`linearizability: ok op has no ${h.op.f} result: ${formatOp(h)}`);
   }
-  if (!(h.completeMs >= h.invokeMs)) throw new Error(`linearizability: op #${h.id} completes before it is invoked`);
+  if (!(h.completeMs >= h.invokeMs)) throw new Error(`linearizability: op completes before it is invoked: ${formatOp(h)}`);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Per-key compilation. Register values become small integers: 0 is "absent", and every value that
-// some op compares against (a get's result, a cas's expected value) gets its own id from 2 up.
-// Values written but never compared against are indistinguishable to every op, so they share id 1.
-
-const NULL_STATE = 0;
-const UNREAD_STATE = 1;
-const K_GET = 0, K_PUT = 1, K_DEL = 2, K_CAS_SWAP = 3, K_CAS_KEEP = 4;
-
-type KeyOutcome = { kind: 'ok' | 'fail' | 'unknown'; reason: string; opsChecked: number };
-
-interface Compiled {
-  /** Ok ops come first, indexed by return order; indeterminate writes follow, by invocation order. */
-  src: HistoryOp[];
-  nOk: number;
-  kind: Uint8Array;
-  argA: Int32Array;
-  argB: Int32Array;
-  /** For ok ops, the state id the op compares against (a get's result, a cas's expected value), or -1. */
-  obs: Int32Array;
-  /** Per state id, how many ops compare against it; indeterminate cas ops count forever. */
-  obsInit: Int32Array;
-  /** Linked list of entries 1..E in time order (0 is the sentinel head). */
-  entryOp: Int32Array;
-  isCall: Uint8Array;
-  match: Int32Array;
-  next: Int32Array;
-  prev: Int32Array;
-  /** For barrier op r: one past the last bitset word holding an ok op that can precede r's return. */
-  hiWord: Int32Array;
-  /** Indeterminate writes with identical effect form a class; `clsRank` is the op's rank in it. */
-  cls: Int32Array;
-  clsRank: Int32Array;
-  /** Per class: the state it writes, and the key under which it merges with others once that state is dead. */
-  clsTarget: number[];
-  clsMerge: number[];
-  stateNames: string[];
+/** Runs the full search; returns null when linearizable, 'unknown', or a reason. */
+function search(live: readonly HistoryOp[], budget: number): string | null {
+  const r = searchRegister(live, budget);
+  if (r.kind !== 'fail') return r.kind === 'ok' ? null : 'unknown';
+  const byValue = new Map<string, string>();
+  for (const w of r.writers) {
+    const v = show(w === null ? null : writtenValue(w) ?? null);
+    if (!byValue.has(v)) byValue.set(v, w === null ? `${v} (initial)` : `${v} (from #${w.id})`);
+  }
+  const values = [...byValue.values()];
+  const more = values.length > 6 ? `, and ${values.length - 6} more` : '';
+  return `${formatOp(r.culprit)} cannot be linearized: after the ${r.depth} ok op(s) that can precede it, ` +
+    `the register could only hold ${values.slice(0, 6).join(', ')}${more}`;
 }
 
-function checkKey(ops: readonly HistoryOp[], budget: number): KeyOutcome {
-  const live = ops.filter((h) => h.status === 'ok' || (h.status === 'indeterminate' && h.op.f !== 'get'));
-  const opsChecked = live.length;
-  const early = precheckValues(live);
-  if (early !== null) return { kind: 'fail', reason: early, opsChecked };
-  const c = compile(live);
-  const r = search(c, budget);
-  if (r.kind === 'ok') return { kind: 'ok', reason: '', opsChecked };
-  if (r.kind === 'unknown') {
-    const reason = `search budget of ${budget} steps exhausted (${c.nOk} ok ops, ${live.length - c.nOk} indeterminate writes)`;
-    return { kind: 'unknown', reason, opsChecked };
-  }
-  const states = [...r.states].sort((x, y) => x - y).map((s) => c.stateNames[s]).join(', ');
-  const reason = `${formatOp(c.src[r.barrier]!)} cannot be linearized: after the ${r.depth} ok op(s) ` +
-    `that can precede it, the register could only hold ${states}`;
-  return { kind: 'fail', reason, opsChecked };
+/** The value a write leaves in the register, or undefined for ops that do not write. */
+function writtenValue(h: HistoryOp): string | null | undefined {
+  const op = h.op;
+  if (op.f === 'put' || op.f === 'cas') return op.f === 'cas' && h.status === 'ok' && h.result?.f === 'cas' && !h.result.ok ? undefined : op.value;
+  return op.f === 'delete' ? null : undefined;
+}
+
+/** The value an ok op shows the register held (a get's result, a successful cas's expected value). */
+function observedValue(h: HistoryOp): string | null | undefined {
+  if (h.status !== 'ok') return undefined;
+  if (h.result?.f === 'get') return h.result.value;
+  return h.op.f === 'cas' && h.result?.f === 'cas' && h.result.ok ? h.op.expected : undefined;
 }
 
 /**
- * A cheap necessary condition with a clearer message than the search can give: a value that an op
- * observed must have been written by an op invoked no later than the observer completed.
+ * Necessary conditions checked in O(n log n) before the search, each with a plain explanation:
+ * an observed value must have a write that was invoked before the observer completed (or be the
+ * initial null), and not every such write may have been followed, before the observer was invoked,
+ * by a completed ok write of another value. Returns the reason for the first op that breaks one.
  */
-function precheckValues(live: readonly HistoryOp[]): string | null {
-  const firstWrite = new Map<string, number>();
+function precheck(live: readonly HistoryOp[]): string | null {
+  const writers = new Map<string | null, HistoryOp[]>();
+  const overwriters: { inv: number; done: number; value: string | null; h: HistoryOp }[] = [];
   for (const h of live) {
-    const casFailed = h.status === 'ok' && h.result?.f === 'cas' && !h.result.ok;
-    const v = h.op.f === 'put' || (h.op.f === 'cas' && !casFailed) ? h.op.value : null;
-    if (v !== null && !(h.invokeMs >= (firstWrite.get(v) ?? Infinity))) firstWrite.set(v, h.invokeMs);
+    const v = writtenValue(h);
+    if (v === undefined) continue;
+    const list = writers.get(v) ?? [];
+    writers.set(v, list);
+    list.push(h);
+    if (h.status === 'ok') overwriters.push({ inv: h.invokeMs, done: h.completeMs, value: v, h });
   }
-  for (const h of live) {
-    let seen: string | null = null;
-    if (h.status === 'ok' && h.result?.f === 'get') seen = h.result.value;
-    else if (h.status === 'ok' && h.result?.f === 'cas' && h.result.ok && h.op.f === 'cas') seen = h.op.expected;
-    if (seen === null) continue;
-    const w = firstWrite.get(seen);
-    if (w === undefined) return `${formatOp(h)} observed ${show(seen)}, which no op ever wrote`;
-    if (w > h.completeMs) return `${formatOp(h)} observed ${show(seen)}, but its first write was invoked later, at ${w}`;
+  // best[j] and second[j]: among overwriters j.. (by invocation), the earliest to complete, and the
+  // earliest to complete with a different value, so "the first to finish writing something other
+  // than v" is two lookups.
+  overwriters.sort((x, y) => x.inv - y.inv || x.h.id - y.h.id);
+  type Best = (typeof overwriters)[number] | undefined;
+  const best: Best[] = new Array<Best>(overwriters.length + 1);
+  const second: Best[] = new Array<Best>(overwriters.length + 1);
+  for (let j = overwriters.length - 1; j >= 0; j--) {
+    const o = overwriters[j]!;
+    let b = best[j + 1], s = second[j + 1];
+    if (b === undefined || o.done < b.done) {
+      if (b !== undefined && b.value !== o.value) s = b;
+      b = o;
+    } else if (o.value !== b.value && (s === undefined || o.done < s.done)) s = o;
+    best[j] = b;
+    second[j] = s;
+  }
+  const firstOverwrite = (after: number, v: string | null): Best => {
+    let lo = 0, hi = overwriters.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (overwriters[mid]!.inv > after) hi = mid; else lo = mid + 1; }
+    return best[lo]?.value !== v ? best[lo] : second[lo];
+  };
+
+  for (const g of live) {
+    const v = observedValue(g);
+    if (v === undefined) continue;
+    const ws = (writers.get(v) ?? []).filter((w) => w !== g);
+    const early = ws.filter((w) => w.invokeMs <= g.completeMs);
+    if (v !== null && early.length === 0) {
+      const first = ws.length === 0 ? 'no op ever wrote it' : `its first write, ${formatOp(ws[0]!)}, was invoked after it completed`;
+      return `${formatOp(g)} observed ${show(v)}, but ${first}`;
+    }
+    // The initial value acts as a write of null that completed before everything.
+    const candidates: { done: number; label: string }[] = early.map((w) => ({
+      done: w.status === 'ok' ? w.completeMs : Infinity, label: formatOp(w),
+    }));
+    if (v === null) candidates.push({ done: -Infinity, label: 'the initial (absent) value' });
+    let example = '';
+    const allOverwritten = candidates.every((w) => {
+      const x = firstOverwrite(w.done, v);
+      if (x === undefined || x.done >= g.invokeMs) return false;
+      example = `${w.label} was overwritten by ${formatOp(x.h)}`;
+      return true;
+    });
+    if (allOverwritten) {
+      const scope = candidates.length > 1 ? `each of the ${candidates.length} writes it could have read was overwritten before it began; e.g. ` : '';
+      return `${formatOp(g)} observed ${show(v)}, a stale value: ${scope}${example}`;
+    }
   }
   return null;
-}
-
-function compile(live: readonly HistoryOp[]): Compiled {
-  const valueId = new Map<string, number>();
-  const stateNames = ['null (absent)', ''];
-  const observe = (v: string | null): void => {
-    if (v !== null && !valueId.has(v)) { valueId.set(v, stateNames.length); stateNames.push(show(v)); }
-  };
-  for (const h of live) {
-    if (h.status === 'ok' && h.result?.f === 'get') observe(h.result.value);
-    if (h.op.f === 'cas') observe(h.op.expected);
-  }
-  const idOf = (v: string | null): number => (v === null ? NULL_STATE : valueId.get(v) ?? UNREAD_STATE);
-  const unread = [...new Set(live.flatMap((h) => (h.op.f === 'put' || h.op.f === 'cas' ? [h.op.value] : [])))]
-    .filter((v) => !valueId.has(v));
-  stateNames[UNREAD_STATE] = `a value no op reads (${unread.slice(0, 5).map(show).join(', ')}` +
-    `${unread.length > 5 ? ', ...' : ''})`;
-
-  // Calls sort before returns at the same instant, so ops touching at an instant count as
-  // concurrent: with millisecond timestamps we cannot tell which happened first, and a checker must
-  // not report a violation it cannot prove.
-  type Ev = { t: number; call: boolean; h: HistoryOp };
-  const evs: Ev[] = [];
-  for (const h of live) {
-    evs.push({ t: h.invokeMs, call: true, h });
-    if (h.status === 'ok') evs.push({ t: h.completeMs, call: false, h });
-  }
-  evs.sort((x, y) => x.t - y.t || Number(y.call) - Number(x.call) || x.h.id - y.h.id);
-
-  const nOk = live.filter((h) => h.status === 'ok').length, n = live.length;
-  const index = new Map<HistoryOp, number>();
-  let okNext = 0, indetNext = nOk;
-  for (const ev of evs) {
-    if (!ev.call) index.set(ev.h, okNext++);
-    else if (ev.h.status !== 'ok') index.set(ev.h, indetNext++);
-  }
-  const src = new Array<HistoryOp>(n);
-  for (const [h, i] of index) src[i] = h;
-
-  const kind = new Uint8Array(n), argA = new Int32Array(n), argB = new Int32Array(n);
-  const obs = new Int32Array(n).fill(-1), obsInit = new Int32Array(stateNames.length);
-  const cls = new Int32Array(n).fill(-1), clsRank = new Int32Array(n);
-  const classes = new Map<string, number>(), clsSize: number[] = [], clsTarget: number[] = [], clsMerge: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const h = src[i]!, op = h.op;
-    let observed = -1;
-    if (op.f === 'get') { kind[i] = K_GET; argA[i] = observed = idOf(h.result?.f === 'get' ? h.result.value : null); }
-    else if (op.f === 'put') { kind[i] = K_PUT; argA[i] = idOf(op.value); }
-    else if (op.f === 'delete') kind[i] = K_DEL;
-    else {
-      // An indeterminate cas is only worth linearizing when it swaps: a failed cas changes nothing.
-      const swapped = h.status !== 'ok' || (h.result?.f === 'cas' && h.result.ok);
-      kind[i] = swapped ? K_CAS_SWAP : K_CAS_KEEP;
-      argA[i] = observed = idOf(op.expected);
-      argB[i] = idOf(op.value);
-    }
-    if (observed >= 0) obsInit[observed]!++;
-    if (i < nOk) { obs[i] = observed; continue; }
-    const sig = `${kind[i]}:${argA[i]}:${argB[i]}`;
-    let k = classes.get(sig);
-    if (k === undefined) {
-      k = clsSize.length;
-      classes.set(sig, k);
-      clsSize.push(0);
-      clsTarget.push(kind[i] === K_PUT ? argA[i]! : kind[i] === K_DEL ? NULL_STATE : argB[i]!);
-      clsMerge.push(kind[i] === K_CAS_SWAP ? 1 + argA[i]! : 0);
-    }
-    cls[i] = k;
-    clsRank[i] = clsSize[k]!++;
-  }
-
-  const E = evs.length;
-  const entryOp = new Int32Array(E + 1), isCall = new Uint8Array(E + 1), match = new Int32Array(E + 1);
-  const next = new Int32Array(E + 1), prev = new Int32Array(E + 1), hiWord = new Int32Array(nOk + 1);
-  const callEntry = new Int32Array(n);
-  let maxOkCalled = -1;
-  for (let e = 1; e <= E; e++) {
-    const ev = evs[e - 1]!, i = index.get(ev.h)!;
-    entryOp[e] = i;
-    isCall[e] = ev.call ? 1 : 0;
-    next[e - 1] = e;
-    prev[e] = e - 1;
-    if (ev.call) {
-      callEntry[i] = e;
-      if (i < nOk) maxOkCalled = Math.max(maxOkCalled, i);
-    } else {
-      match[callEntry[i]!] = e;
-      hiWord[i] = (Math.max(maxOkCalled, i) >>> 5) + 1;
-    }
-  }
-  prev[0] = E;
-  return {
-    src, nOk, kind, argA, argB, obs, obsInit, entryOp, isCall, match, next, prev, hiWord,
-    cls, clsRank, clsTarget, clsMerge, stateNames,
-  };
-}
-
-/** The register's next state after an op, or -1 when the op cannot take effect in state s. */
-function stepOp(kind: number, a: number, b: number, s: number): number {
-  switch (kind) {
-    case K_GET: return s === a ? s : -1;
-    case K_PUT: return a;
-    case K_DEL: return NULL_STATE;
-    case K_CAS_SWAP: return s === a ? b : -1;
-    default: return s !== a ? s : -1;
-  }
-}
-
-type SearchResult =
-  | { kind: 'ok' }
-  | { kind: 'unknown' }
-  | { kind: 'fail'; barrier: number; depth: number; states: Set<number> };
-
-/**
- * Wing & Gong search with Lowe's linked list and cache, for one key. Invariants: an ok op is
- * linearized only while its call precedes the first remaining return entry (the window); the stack
- * holds every linearized op in order with the state before it; `bits` holds the linearized ok ops
- * and `clsNext` how many ops of each indeterminate class are used (always the earliest ones).
- */
-function search(c: Compiled, budget: number): SearchResult {
-  const { nOk, kind, argA, argB, obs, entryOp, isCall, match, cls, clsRank, clsTarget, clsMerge, hiWord } = c;
-  const n = c.src.length, nClasses = clsTarget.length;
-  if (nOk === 0) return { kind: 'ok' };
-  const next = c.next.slice(), prev = c.prev.slice();
-  const bits = new Uint32Array((nOk + 31) >>> 5);
-  const clsNext = new Int32Array(nClasses);
-  const obsLeft = c.obsInit.slice();
-  const cache = new ConfigCache(clsNext, obsLeft, clsTarget, clsMerge);
-  const stEntry = new Int32Array(n), stState = new Int32Array(n), stRaw = new Int32Array(n);
-  const stNeed = new Int32Array(n), stPass = new Uint8Array(n), triedDead = new Uint8Array(n + 1);
-  let sp = 0, hash = 0, okLeft = nOk;
-  // The barrier is the unlinearized ok op with the earliest return, i.e. the smallest unset bit:
-  // every ok op below it is linearized, which lets the cache store only a window of words.
-  let barrier = 0;
-  // A value that no unlinearized op compares against is indistinguishable from any other such
-  // value for the rest of the search, so `state` becomes UNREAD_STATE once its value is dead
-  // (`raw` keeps the real value for failure reports). Dead values never revive along a path.
-  const canon = (x: number): number => (obsLeft[x]! > 0 ? x : UNREAD_STATE);
-  let raw = NULL_STATE, state = canon(NULL_STATE);
-  // Right after an indeterminate write, `need` is the state it replaced, else -1. The next op must
-  // then be one that could not take effect in `need` but can now. That loses no linearization: an
-  // indeterminate write followed by an op indifferent to it can be moved after that op (it has no
-  // return bounding it), and one followed by a blind overwrite, or by nothing, can be dropped.
-  let need = -1;
-
-  const toggle = (i: number, on: boolean): void => {
-    if (i >= nOk) {
-      clsNext[cls[i]!]! += on ? 1 : -1;
-      return;
-    }
-    bits[i >>> 5]! ^= 1 << (i & 31);
-    hash ^= zobrist(i);
-    if (obs[i]! >= 0) obsLeft[obs[i]!]! += on ? -1 : 1;
-    if (!on) {
-      okLeft++;
-      if (i < barrier) barrier = i;
-      return;
-    }
-    okLeft--;
-    while (barrier < nOk && (bits[barrier >>> 5]! & (1 << (barrier & 31))) !== 0) barrier++;
-  };
-
-  // Failure report: the deepest configuration (most ok ops linearized), its barrier, and the
-  // values the register held there. No ok op could be added from those configurations, so the
-  // barrier op could not take effect in time in any of them.
-  let bestDepth = -1, bestBarrier = 0;
-  const bestStates = new Set<number>();
-  const record = (): void => {
-    const depth = nOk - okLeft;
-    if (depth > bestDepth) { bestDepth = depth; bestBarrier = barrier; bestStates.clear(); }
-    if (depth === bestDepth && barrier === bestBarrier) bestStates.add(raw);
-  };
-  record();
-
-  // Candidates in the window are tried in two passes: ok ops first, then indeterminate writes, so
-  // a linearizable history rarely speculates on writes that may never have happened. Within a
-  // class only the earliest unused op is tried: once invoked, ops of a class are interchangeable.
-  let pass = 0, cursor = next[0]!;
-  const findCandidate = (): number => {
-    for (;;) {
-      for (let e = cursor; e !== 0 && isCall[e] === 1; e = next[e]!) {
-        const i = entryOp[e]!;
-        if (pass === 0 ? i < nOk : i >= nOk && clsNext[cls[i]!] === clsRank[i]) return e;
-      }
-      if (pass === 1) return 0;
-      pass = 1;
-      cursor = next[0]!;
-    }
-  };
-  // An indeterminate write is only worth trying when some op in the window could then satisfy
-  // `need`: one that observes the new value, or a failed cas expecting the current one. `wanted`
-  // marks those values for the configuration numbered `serial` (renumbered on every push and pop).
-  const wanted = new Int32Array(c.stateNames.length);
-  let serial = 0, wantedFor = -1, casFailsHere = false;
-  const useful = (s2: number): boolean => {
-    if (wantedFor !== serial) {
-      wantedFor = serial;
-      casFailsHere = false;
-      for (let e = next[0]!; e !== 0 && isCall[e] === 1; e = next[e]!) {
-        const j = entryOp[e]!;
-        if (kind[j] === K_GET || kind[j] === K_CAS_SWAP) wanted[argA[j]!] = serial + 1;
-        else if (kind[j] === K_CAS_KEEP && argA[j] === state) casFailsHere = true;
-      }
-    }
-    return casFailsHere || wanted[s2] === serial + 1;
-  };
-  const unlink = (e: number): void => { next[prev[e]!] = next[e]!; prev[next[e]!] = prev[e]!; };
-  const relink = (e: number): void => { next[prev[e]!] = e; prev[next[e]!] = e; };
-
-  for (let steps = 0; ; steps++) {
-    if (steps >= budget) return { kind: 'unknown' };
-    const e = findCandidate();
-    if (e === 0) {
-      if (sp === 0) return { kind: 'fail', barrier: bestBarrier, depth: bestDepth, states: bestStates };
-      sp--;
-      serial++;
-      const f = stEntry[sp]!, i = entryOp[f]!;
-      if (i < nOk) relink(match[f]!);
-      relink(f);
-      toggle(i, false);
-      state = stState[sp]!;
-      raw = stRaw[sp]!;
-      need = stNeed[sp]!;
-      pass = stPass[sp]!;
-      cursor = next[f]!;
-      continue;
-    }
-    const i = entryOp[e]!, k = kind[i]!;
-    const raw2 = stepOp(k, argA[i]!, argB[i]!, state);
-    cursor = next[e]!;
-    if (raw2 < 0 || (need >= 0 && stepOp(k, argA[i]!, argB[i]!, need) >= 0)) continue;
-    if (i >= nOk && !useful(canon(raw2))) continue;
-    toggle(i, true);
-    if (okLeft === 0) return { kind: 'ok' };
-    const s2 = canon(raw2);
-    let skip = false;
-    if (i >= nOk) {
-      // A write that leaves the state as it was is never needed, and all blind writes of dead
-      // values are interchangeable, so one of them per configuration is enough.
-      const deadBlind = s2 === UNREAD_STATE && k !== K_CAS_SWAP;
-      skip = s2 === state || (deadBlind && triedDead[sp] === 1);
-      if (deadBlind) triedDead[sp] = 1;
-    }
-    const need2 = i < nOk ? -1 : state;
-    if (skip || !cache.add(bits, hash, s2, need2, barrier >>> 5, hiWord[barrier]!)) {
-      toggle(i, false);
-      continue;
-    }
-    stEntry[sp] = e;
-    stState[sp] = state;
-    stRaw[sp] = raw;
-    stNeed[sp] = need;
-    stPass[sp] = pass;
-    triedDead[++sp] = 0;
-    serial++;
-    unlink(e);
-    if (i < nOk) unlink(match[e]!);
-    state = s2;
-    raw = raw2;
-    need = need2;
-    pass = 0;
-    cursor = next[0]!;
-    record();
-  }
-}
-
-/** A fixed 32-bit hash per ok op; the set hash is the XOR over linearized ok ops (Zobrist hashing). */
-function zobrist(i: number): number {
-  let x = Math.imul(i + 1, 0x9e3779b9);
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) | 0;
-}
-
-/**
- * Visited configurations, stored exactly (a false hit could hide a linearization). Configurations
- * are grouped by linearized ok set, state and need; the ok set is stored as words [lo, hi), since
- * words below lo are all ones and words from hi on all zeros. Within a group each record is the
- * vector of used indeterminate ops per class (sparse), and a new configuration is pruned when a
- * recorded one dominates it: it has left at least every write the new one has left, or one that
- * does the same, so every completion of the new one is also a completion of it. This keeps the
- * search from enumerating which of the pending indeterminate writes it spent earlier.
- */
-class ConfigCache {
-  private slots = new Int32Array(1 << 12); // group + 1, 0 = empty
-  private groups = 0;
-  private meta = new Int32Array(7 * 1024); // per group: hash, state, need, lo, len, ok offset, first record + 1
-  private okArena = new Uint32Array(1 << 14);
-  private okLen = 0;
-  private recs = new Int32Array(1 << 14); // per record: next record + 1, total used, pair count, (class, used) pairs
-  private recLen = 0;
-  private readonly cur: Int32Array;
-  private readonly sums: Int32Array;
-  private readonly touched: number[] = [];
-
-  /** `used`, `obsLeft` are the search's live arrays; a class is dead while obsLeft[target] is 0. */
-  constructor(private readonly used: Int32Array, private readonly obsLeft: Int32Array,
-    private readonly target: readonly number[], private readonly merge: readonly number[]) {
-    this.cur = new Int32Array(2 * used.length);
-    this.sums = new Int32Array(obsLeft.length + 1);
-  }
-
-  /** Records the configuration and returns true, or returns false when a visited one dominates it. */
-  add(bits: Uint32Array, okHash: number, state: number, need: number, lo: number, hi: number): boolean {
-    let curLen = 0, total = 0;
-    for (let k = 0; k < this.used.length; k++) {
-      const u = this.used[k]!;
-      if (u !== 0) { this.cur[curLen++] = k; this.cur[curLen++] = u; total += u; }
-    }
-    const g = this.group(bits, okHash, state, need, lo, hi), head = 7 * g + 6;
-    // Records the new one dominates are unlinked, so each group's chain stays an antichain.
-    let prev = -1;
-    for (let r = this.meta[head]!; r !== 0;) {
-      const at = r - 1, nxt = this.recs[at]!, rel = this.compare(at, curLen, total);
-      if (rel === 1) return false;
-      if (rel === 2) { if (prev < 0) this.meta[head] = nxt; else this.recs[prev] = nxt; }
-      else prev = at;
-      r = nxt;
-    }
-    this.recs = ensure(this.recs, this.recLen + 3 + curLen);
-    this.recs.set([this.meta[head]!, total, curLen >>> 1], this.recLen);
-    this.recs.set(this.cur.subarray(0, curLen), this.recLen + 3);
-    this.meta[head] = this.recLen + 1;
-    this.recLen += 3 + curLen;
-    return true;
-  }
-
-  /**
-   * 1 when the record dominates the current usage, 2 when the current usage dominates the record,
-   * else 0. Live classes compare one by one; dead classes merge by kind (blind write, or cas from a
-   * given value), and a dead blind write can also stand in for a dead cas, which takes effect in
-   * fewer states but leaves the same dead state. Either way the dominating side used no more in
-   * total, which gives a quick rejection.
-   */
-  private compare(at: number, curLen: number, total: number): number {
-    const rec = this.recs, cur = this.cur, sums = this.sums, touched = this.touched;
-    let recMay = rec[at + 1]! <= total, curMay = total <= rec[at + 1]!;
-    const end = at + 3 + 2 * rec[at + 2]!;
-    touched.length = 0;
-    for (let a = at + 3, b = 0; (recMay || curMay) && (a < end || b < curLen);) {
-      const ka = a < end ? rec[a]! : Infinity, kb = b < curLen ? cur[b]! : Infinity, k = Math.min(ka, kb);
-      const diff = (ka === k ? rec[(a += 2) - 1]! : 0) - (kb === k ? cur[(b += 2) - 1]! : 0);
-      const m = this.obsLeft[this.target[k]!] === 0 ? this.merge[k]! : -1;
-      if (m < 0) {
-        if (diff > 0) recMay = false;
-        if (diff < 0) curMay = false;
-      } else if (diff !== 0) {
-        if (!touched.includes(m)) touched.push(m);
-        sums[m]! += diff;
-      }
-    }
-    const blind = sums[0]!;
-    let recShort = 0, curShort = 0;
-    for (const m of touched) {
-      if (m !== 0) { recShort += Math.max(0, sums[m]!); curShort += Math.max(0, -sums[m]!); }
-      sums[m] = 0;
-    }
-    if (recMay && blind <= 0 && recShort <= -blind) return 1;
-    if (curMay && blind >= 0 && curShort <= blind) return 2;
-    return 0;
-  }
-
-  /** Finds or creates the group of this ok set, state and need. */
-  private group(bits: Uint32Array, okHash: number, state: number, need: number, lo: number, hi: number): number {
-    const h = (okHash ^ Math.imul(state + 1, 0x27d4eb2d) ^ Math.imul(need + 2, 0x165667b1) ^ lo) | 0;
-    const mask = this.slots.length - 1;
-    let slot = h & mask;
-    for (let g = this.slots[slot]!; g !== 0; g = this.slots[slot]!) {
-      const m = 7 * (g - 1), off = this.meta[m + 5]!;
-      let same = this.meta[m] === h && this.meta[m + 1] === state && this.meta[m + 2] === need &&
-        this.meta[m + 3] === lo && this.meta[m + 4] === hi - lo;
-      for (let w = lo; w < hi && same; w++) same = this.okArena[off + w - lo] === bits[w];
-      if (same) return g - 1;
-      slot = (slot + 1) & mask;
-    }
-    this.okArena = ensure(this.okArena, this.okLen + hi - lo);
-    this.meta = ensure(this.meta, 7 * (this.groups + 1));
-    this.meta.set([h, state, need, lo, hi - lo, this.okLen, 0], 7 * this.groups);
-    this.okArena.set(bits.subarray(lo, hi), this.okLen);
-    this.okLen += hi - lo;
-    this.slots[slot] = ++this.groups;
-    if (2 * this.groups > this.slots.length) this.rehash();
-    return this.groups - 1;
-  }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2), mask = slots.length - 1;
-    for (let g = 0; g < this.groups; g++) {
-      let slot = this.meta[7 * g]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = g + 1;
-    }
-    this.slots = slots;
-  }
-}
-
-/** Returns `a`, or a copy at least twice as long when it is shorter than `need`. */
-function ensure<T extends Int32Array | Uint32Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (len: number) => T)(Math.max(need, 2 * a.length));
-  b.set(a);
-  return b;
 }

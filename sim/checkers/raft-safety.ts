@@ -5,6 +5,19 @@ import { Hasher } from '../../core/util/hash.js';
 
 const DIGEST_EVERY = 8;
 
+/** (index, term) as one number: terms stay far below a million in any run. */
+function chainKey(index: number, term: number): number {
+  return index * 1_000_000 + term;
+}
+
+/** Entry payloads are immutable and shared between replicas in the simulator: hash each once. */
+const dataHashes = new WeakMap<Uint8Array, string>();
+function dataHash(d: Uint8Array): string {
+  let h = dataHashes.get(d);
+  if (h === undefined) dataHashes.set(d, (h = new Hasher().bytes(d).hex()));
+  return h;
+}
+
 /**
  * Checks Raft's safety properties as they happen, standing apart from the
  * code it checks: it only watches what nodes persist, apply and become.
@@ -26,8 +39,8 @@ export class RaftSafetyChecker implements NodeObserver {
   /** Applied entries by index: their term and data hash. */
   private applied: ({ term: number; hash: string } | undefined)[] = [];
   private maxApplied = 0;
-  /** Hash chain value of the log prefix ending at (index, term), as first seen. */
-  private chainAt = new Map<string, string>();
+  /** Hash chain value of the log prefix ending at (index, term), as first seen; keyed by chainKey. */
+  private chainAt = new Map<number, string>();
   /** Per node: chain value at each index of its log (undefined where unknown). */
   private chains = new Map<NodeId, Map<number, string>>();
   /** Per node: the highest index in its chain map, so a truncation deletes only what is past it. */
@@ -70,7 +83,7 @@ export class RaftSafetyChecker implements NodeObserver {
     const log = node.raft.log;
     const chain = new Map<number, string>();
     const base = log.firstIndex() - 1;
-    const baseHash = base === 0 ? 'genesis' : this.chainAt.get(`${base}:${log.term(base)}`);
+    const baseHash = base === 0 ? 'genesis' : this.chainAt.get(chainKey(base, log.term(base)!));
     if (baseHash !== undefined) chain.set(base, baseHash);
     this.chains.set(id, chain);
     this.chainTop.set(id, base);
@@ -86,7 +99,7 @@ export class RaftSafetyChecker implements NodeObserver {
       const m = rd.snapshot.meta;
       chain.clear();
       this.chainTop.set(id, m.index);
-      const h = this.chainAt.get(`${m.index}:${m.term}`);
+      const h = this.chainAt.get(chainKey(m.index, m.term));
       if (h !== undefined) chain.set(m.index, h);
     }
     if (rd.entries.length) {
@@ -102,9 +115,9 @@ export class RaftSafetyChecker implements NodeObserver {
     for (const e of entries) {
       const prev = chain.get(e.index - 1);
       if (prev === undefined) continue;
-      const h = new Hasher().str(prev).num(e.term).bytes(e.data).hex();
+      const h = new Hasher().str(prev).num(e.term).str(dataHash(e.data)).hex();
       chain.set(e.index, h);
-      const key = `${e.index}:${e.term}`;
+      const key = chainKey(e.index, e.term);
       const seen = this.chainAt.get(key);
       if (seen === undefined) this.chainAt.set(key, h);
       else if (seen !== h) this.fail(`log matching: node ${id} holds (index ${e.index}, term ${e.term}) with a different log prefix than another node`);
@@ -115,7 +128,7 @@ export class RaftSafetyChecker implements NodeObserver {
     const last = this.lastApplied.get(id) ?? 0;
     if (e.index !== last + 1) this.fail(`apply order: node ${id} applied index ${e.index} after ${last}`);
     this.lastApplied.set(id, e.index);
-    const hash = new Hasher().bytes(e.data).hex();
+    const hash = dataHash(e.data);
     const want = this.applied[e.index];
     if (!want) {
       this.applied[e.index] = { term: e.term, hash };

@@ -72,7 +72,7 @@ describe('classic violations', () => {
   });
 
   it('rejects a read of a value whose write started after the read finished', () => {
-    expect(expectBad([get(2, 0, 1, 'a'), put(1, 2, 3, 'a')])).toContain('invoked later');
+    expect(expectBad([get(2, 0, 1, 'a'), put(1, 2, 3, 'a')])).toContain('invoked after');
   });
 
   it('rejects two readers observing concurrent writes in opposite orders', () => {

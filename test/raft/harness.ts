@@ -2,9 +2,12 @@
 // node has a disk (written through the real RaftDiskLayout, durable at once),
 // an applied list that plays the state machine, and is either up or down. The
 // network is one FIFO queue; a message on a cut link or to a down node is
-// dropped when its turn comes. Everything is deterministic: election timeouts
-// are exactly electionTicks (randomInt returns 0) and nodes act in id order.
+// dropped when its turn comes, while what a node sent before it crashed is
+// already on the wire and still arrives. Everything is deterministic: election
+// timeouts are exactly electionTicks (randomInt returns 0) and nodes act in id
+// order.
 
+import type { DiskOp } from '../../core/io.js';
 import { Raft } from '../../core/raft/raft.js';
 import { RaftDiskLayout } from '../../core/raft/storage.js';
 import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftConfig, type Ready, type Snapshot } from '../../core/raft/types.js';
@@ -72,7 +75,7 @@ function decodeImage(b: Uint8Array): Entry[] {
   return (JSON.parse(dec.decode(b)) as [number, number, string][]).map(([index, term, d]) => ({ index, term, data: enc.encode(d) }));
 }
 
-function applyOps(disk: Map<string, Uint8Array>, ops: ReturnType<RaftDiskLayout['opsForReady']>): void {
+function applyOps(disk: Map<string, Uint8Array>, ops: readonly DiskOp[]): void {
   for (const op of ops) {
     if (op.type === 'put') disk.set(op.key, op.value);
     else disk.delete(op.key);
@@ -85,7 +88,7 @@ export class Cluster {
   /** Cut directed links, as "from->to". */
   readonly cuts = new Set<string>();
   /** While true, delivered heartbeats without a read context are not printed (routine traffic during tick-all). */
-  quietHeartbeats = false;
+  private quietHeartbeats = false;
   private out: string[] = [];
   private quietRoles = false;
 
@@ -98,7 +101,7 @@ export class Cluster {
     }
   }
 
-  print(line: string): void {
+  private print(line: string): void {
     this.out.push(line);
   }
 
@@ -197,7 +200,7 @@ export class Cluster {
     }
   }
 
-  isDelivered(m: Message): boolean {
+  private isDelivered(m: Message): boolean {
     return !!this.nodes.get(m.to)?.raft && !this.cuts.has(`${m.from}->${m.to}`);
   }
 

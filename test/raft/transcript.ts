@@ -4,6 +4,20 @@
 // `----`, and the output those commands are expected to print. Running a file
 // executes every command against one Cluster and compares the output; with
 // rewrite set, the file is written back with the actual output instead.
+//
+// Commands (node ids are 1..n; a command that prints nothing shows `ok`):
+//   add-nodes <n> [prevote=] [checkquorum=] [election=] [heartbeat=]
+//             [max-msg-entries=] [max-inflight=]   a fresh cluster, all up
+//   set-log <id> terms=1,1,4 [term=] [vote=] [commit=]
+//             replaces the node's disk by that log and hard state, restarts it
+//   campaign <id> | propose <id> <data>... | read-index <id> <ctx>
+//   transfer <from> <to> | compact <id> <index>
+//   tick <id> [n]       ticks one node; its messages stay in flight
+//   tick-all [n]        n rounds: each live node ticks, then the network settles
+//                       (routine heartbeats hidden, dropped messages summed up)
+//   stabilize | deliver [n] | drop [a->b] | msgs
+//   partition 1 2 | 3 4 5 | isolate <id> | cut <a->b> | heal
+//   crash <id> | restart <id> | status [ids] | log [ids] | applied [ids]
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Cluster, fmtMsg, type RaftTuning } from './harness.js';

@@ -1,0 +1,198 @@
+// The canonical binary image of an MvccState, for Raft snapshots and replica
+// digests. Canonical: every collection is written in sorted order and derived
+// structures (intents, read locks, the key set) are rebuilt rather than
+// written, so equal states give equal bytes whatever order they were built in.
+// Decoding checks the invariants the store relies on and throws DecodeError on
+// anything a correct encoder could not have produced.
+
+import { DecodeError, Reader, Writer } from '../util/codec.js';
+import { compareTs, readTimestamp, writeTimestamp, type Timestamp } from '../hlc.js';
+import { RangeMarks, type RangeMark } from './range-marks.js';
+import { compareStrings, emptyState, lockPrepared, type FinishedTxn, type MvccState, type PreparedTxn } from './state.js';
+import type { CommitResult, ConflictReason, Value, Version, Write } from './types.js';
+
+const FORMAT = 1;
+
+const REASONS: ReadonlySet<string> = new Set<ConflictReason>([
+  'snapshot-too-old',
+  'read-changed',
+  'read-intent',
+  'range-changed',
+  'range-late-commit',
+  'range-intent',
+  'write-write',
+  'write-intent',
+  'write-read-lock',
+  'write-range-lock',
+  'aborted',
+  'txn-finished',
+  'txn-prepared',
+]);
+
+function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
+  return [...m.keys()].sort(compareStrings);
+}
+
+function writeValue(w: Writer, v: Value): void {
+  if (v === null) w.u8(0);
+  else w.u8(1).bytes(v);
+}
+
+function readValue(r: Reader): Value {
+  const tag = r.u8();
+  if (tag === 0) return null;
+  if (tag === 1) return r.bytes();
+  throw new DecodeError(`bad value tag ${tag}`);
+}
+
+function writeResult(w: Writer, res: CommitResult): void {
+  if (res.ok) {
+    w.u8(1);
+    writeTimestamp(w, res.commitTs);
+    return;
+  }
+  w.u8(0).str(res.reason).str(res.key);
+  if (res.txnId === undefined) w.u8(0);
+  else w.u8(1).str(res.txnId);
+}
+
+function readResult(r: Reader): CommitResult {
+  if (r.u8() === 1) return { ok: true, commitTs: readTimestamp(r) };
+  const reason = r.str();
+  if (!REASONS.has(reason)) throw new DecodeError(`unknown conflict reason ${reason}`);
+  const key = r.str();
+  const base = { ok: false as const, reason: reason as ConflictReason, key };
+  return r.u8() === 1 ? { ...base, txnId: r.str() } : base;
+}
+
+export function encodeState(s: MvccState): Uint8Array {
+  const w = new Writer();
+  w.u8(FORMAT);
+  writeTimestamp(w, s.gcTs);
+  const vkeys = sortedKeys(s.versions);
+  w.uvar(vkeys.length);
+  for (const k of vkeys) {
+    const vs = s.versions.get(k)!;
+    w.str(k).uvar(vs.length);
+    for (const v of vs) {
+      writeTimestamp(w, v.ts);
+      writeValue(w, v.value);
+    }
+  }
+  const pkeys = sortedKeys(s.pointMarks);
+  w.uvar(pkeys.length);
+  for (const k of pkeys) {
+    w.str(k);
+    writeTimestamp(w, s.pointMarks.get(k)!);
+  }
+  const marks = s.rangeMarks.entries();
+  w.uvar(marks.length);
+  for (const m of marks) {
+    w.str(m.start).str(m.end);
+    writeTimestamp(w, m.ts);
+  }
+  const pids = sortedKeys(s.prepared);
+  w.uvar(pids.length);
+  for (const id of pids) {
+    const p = s.prepared.get(id)!;
+    w.str(id);
+    writeTimestamp(w, p.snapshotTs);
+    writeTimestamp(w, p.minCommitTs);
+    if (p.recordKey === undefined) w.u8(0);
+    else w.u8(1).str(p.recordKey);
+    w.uvar(p.writes.length);
+    for (const x of p.writes) {
+      w.str(x.key);
+      writeValue(w, x.value);
+    }
+    w.uvar(p.readKeys.length);
+    for (const k of p.readKeys) w.str(k);
+    w.uvar(p.ranges.length);
+    for (const x of p.ranges) w.str(x.start).str(x.end);
+  }
+  const fids = sortedKeys(s.finished);
+  w.uvar(fids.length);
+  for (const id of fids) {
+    const f = s.finished.get(id)!;
+    w.str(id);
+    writeTimestamp(w, f.snapshotTs);
+    writeResult(w, f.result);
+  }
+  return w.finish();
+}
+
+function check(cond: boolean, what: string): void {
+  if (!cond) throw new DecodeError(`mvcc snapshot: ${what}`);
+}
+
+/** Reads n strictly increasing keys' worth of entries through `item`. */
+function readSorted(r: Reader, item: (key: string) => void): void {
+  let prev: string | null = null;
+  for (let n = r.uvar(); n > 0; n--) {
+    const k = r.str();
+    check(prev === null || prev < k, 'keys out of order');
+    prev = k;
+    item(k);
+  }
+}
+
+export function decodeState(bytes: Uint8Array): MvccState {
+  const r = new Reader(bytes);
+  check(r.u8() === FORMAT, 'unknown format');
+  const gcTs = readTimestamp(r);
+  const s = emptyState(gcTs);
+  const aboveFloor = (t: Timestamp): boolean => compareTs(t, gcTs) > 0;
+  readSorted(r, (k) => {
+    const vs: Version[] = [];
+    for (let n = r.uvar(); n > 0; n--) {
+      const v = { ts: readTimestamp(r), value: readValue(r) };
+      check(vs.length === 0 || compareTs(vs[vs.length - 1]!.ts, v.ts) > 0, 'versions out of order');
+      vs.push(v);
+    }
+    check(vs.length > 0, 'key without versions');
+    s.versions.set(k, vs);
+    s.keys.add(k);
+  });
+  readSorted(r, (k) => {
+    const t = readTimestamp(r);
+    check(aboveFloor(t), 'point marker at or below the GC floor');
+    s.pointMarks.set(k, t);
+  });
+  const marks: RangeMark[] = [];
+  for (let n = r.uvar(); n > 0; n--) {
+    const m = { start: r.str(), end: r.str(), ts: readTimestamp(r) };
+    check(aboveFloor(m.ts), 'range marker at or below the GC floor');
+    marks.push(m);
+  }
+  const rm = RangeMarks.fromEntries(marks);
+  check(rm !== null, 'range markers not canonical');
+  s.rangeMarks = rm!;
+  readSorted(r, (txnId) => {
+    const snapshotTs = readTimestamp(r);
+    const minCommitTs = readTimestamp(r);
+    const recordKey = r.u8() === 1 ? r.str() : undefined;
+    const writes: Write[] = [];
+    const written = new Set<string>();
+    for (let n = r.uvar(); n > 0; n--) {
+      const key = r.str();
+      check(!s.intents.has(key) && !written.has(key), 'two intents on one key');
+      written.add(key);
+      writes.push({ key, value: readValue(r) });
+    }
+    const readKeys: string[] = [];
+    for (let n = r.uvar(); n > 0; n--) readKeys.push(r.str());
+    const ranges: { start: string; end: string }[] = [];
+    for (let n = r.uvar(); n > 0; n--) ranges.push({ start: r.str(), end: r.str() });
+    const p: PreparedTxn = { txnId, snapshotTs, minCommitTs, recordKey, writes, readKeys, ranges };
+    lockPrepared(s, p);
+  });
+  readSorted(r, (txnId) => {
+    const f: FinishedTxn = { snapshotTs: readTimestamp(r), result: readResult(r) };
+    check(compareTs(f.snapshotTs, gcTs) >= 0, 'finished txn below the GC floor');
+    check(!s.prepared.has(txnId), 'txn both prepared and finished');
+    s.finished.set(txnId, f);
+  });
+  r.end();
+  return s;
+}
+
