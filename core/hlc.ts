@@ -138,10 +138,10 @@ export class ClockOffsetError extends CamusError {
  *
  * Invariants: every timestamp returned by now() or update() is strictly greater
  * than every timestamp this instance returned before, and update(r) returns a
- * timestamp strictly greater than r. The wall part never lags the physical
- * clock's current reading when a timestamp is issued, and exceeds it by at most
- * maxOffsetMs plus one (an overflowing logical counter) beyond what remote
- * timestamps carried in.
+ * timestamp strictly greater than r. The wall part of an issued timestamp is
+ * never below the physical clock's reading at that moment, and never above the
+ * largest reading this node has seen plus maxOffsetMs (plus one ms per
+ * overflow of the logical counter, which never happens in practice).
  */
 export class Hlc {
   private last: Timestamp = ZERO_TS;

@@ -23,6 +23,12 @@ export const FAULT_NAMES = [
 
 export type FaultName = (typeof FAULT_NAMES)[number];
 
+/** Faults that are settings of the world (rates, clock skew, crash semantics) rather than nemesis actions. */
+const SETTINGS: ReadonlySet<FaultName> = new Set(['loss', 'delay', 'duplicate', 'reorder', 'clock-skew', 'disk-partial-flush', 'disk-torn']);
+
+/** Faults the nemesis schedules as discrete actions, weighted by their intensity. */
+export const NEMESIS_ACTIONS: readonly FaultName[] = FAULT_NAMES.filter((n) => !SETTINGS.has(n));
+
 /**
  * Fault intensities, one per fault. 0 is off. For rates (loss, duplicate) the
  * value is a per-message probability; for nemesis actions (partitions, crashes,

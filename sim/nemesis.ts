@@ -1,20 +1,7 @@
-import type { FaultName, FaultOptions } from './faults.js';
+import { NEMESIS_ACTIONS, type FaultName, type FaultOptions } from './faults.js';
 import type { Rng } from './rng.js';
 import type { NodeSlot, World } from './world.js';
 
-/** Faults the nemesis schedules as actions (the rates live in the network). */
-const ACTIONS: readonly FaultName[] = [
-  'partition',
-  'partition-asymmetric',
-  'isolate',
-  'isolate-leader',
-  'crash',
-  'power-loss',
-  'disk-corrupt',
-  'disk-slow',
-  'clock-jump',
-  'leader-transfer',
-];
 
 /**
  * Injects faults during the safety phase and heals them all at `healAt`. Its
@@ -33,7 +20,7 @@ export class Nemesis {
     private readonly faults: FaultOptions,
     private readonly healAt: number,
   ) {
-    this.weights = ACTIONS.filter((n) => faults[n] > 0).map((name) => ({ name, w: faults[name] }));
+    this.weights = NEMESIS_ACTIONS.filter((n) => faults[n] > 0).map((name) => ({ name, w: faults[name] }));
   }
 
   start(): void {

@@ -31,7 +31,7 @@ import type {
   Version,
   Write,
 } from './types.js';
-import { minWriteTsOf, rangeHashOf, readMarkOf, validateTxn } from './validate.js';
+import { hashRow, minWriteTsOf, rangeHashOf, readMarkOf, validateTxn } from './validate.js';
 
 /** The smallest key greater than k in code-unit order. */
 function successor(k: string): string {
@@ -60,24 +60,28 @@ export class MvccStore {
 
   /**
    * The live keys of [start, end) at ts, in key order, at most `limit` (>= 1)
-   * rows; intents are skipped but reported (see ScanResult).
+   * rows; intents are skipped but reported, and the covered range's hash is
+   * returned for the read set (see ScanResult). `end` is exclusive and
+   * required: '\u0100' lies above every key of the SQL layer.
    */
   scan(start: string, end: string, ts: Timestamp, limit?: number): ScanResult {
     assert(limit === undefined || (Number.isInteger(limit) && limit >= 1), `bad scan limit ${limit}`);
     const rows: ScanRow[] = [];
     const intents: { key: string; intent: Intent }[] = [];
+    const h = new Hasher();
     for (const key of this.s.keys.range(start, end)) {
       const intent = this.s.intents.get(key);
       if (intent !== undefined) intents.push({ key, intent });
       const v = visibleAt(this.s.versions.get(key), ts);
       if (v === undefined || v.value === null) continue;
       rows.push({ key, value: v.value, versionTs: v.ts });
+      hashRow(h, key, v.ts);
       if (rows.length === limit) {
         const next = successor(key);
-        return { rows, intents, resumeKey: next < end ? next : null };
+        return { rows, intents, resumeKey: next < end ? next : null, hash: h.hex() };
       }
     }
-    return { rows, intents, resumeKey: null };
+    return { rows, intents, resumeKey: null, hash: h.hex() };
   }
 
   /**
@@ -153,11 +157,7 @@ export class MvccStore {
     if (proposedTs !== undefined) assertTs(proposedTs, 'proposedTs');
     const commitTs = proposedTs === undefined ? v.minCommitTs : tsMax(proposedTs, v.minCommitTs);
     this.install(t.writes, commitTs);
-    this.mark(
-      t.reads.map((r) => r.key),
-      t.ranges,
-      commitTs,
-    );
+    this.mark(t.reads.map((r) => r.key), t.ranges, commitTs);
     const result: CommitResult = { ok: true, commitTs };
     this.remember(t.txnId, t.snapshotTs, result);
     return result;

@@ -55,13 +55,17 @@ export interface ScanRow {
  * What scan(start, end, ts, limit) returned. rows are the live keys in key
  * order. The scan covered exactly [start, resumeKey ?? end): when the limit
  * stopped it early, resumeKey is the smallest key not yet covered, so a
- * transaction records that range (and its rangeHash) in its read set.
- * intents lists every intent on a key in the covered range, in key order.
+ * transaction records that range with `hash` in its read set. hash equals
+ * rangeHash(start, resumeKey ?? end, ts) at the moment of the scan; taking it
+ * in the same step matters, since a hash taken later would bake in any late
+ * commit made in between. intents lists every intent on a key in the covered
+ * range, in key order.
  */
 export interface ScanResult {
   readonly rows: ScanRow[];
   readonly intents: { readonly key: string; readonly intent: Intent }[];
   readonly resumeKey: string | null;
+  readonly hash: string;
 }
 
 /** A point read in a transaction's read set: the key and the versionTs its read returned. */
@@ -71,8 +75,10 @@ export interface PointRead {
 }
 
 /**
- * A range read in a transaction's read set: the covered range of a scan and
- * rangeHash(start, end, snapshotTs) taken at the time of the scan.
+ * A range read in a transaction's read set: the range a scan covered and the
+ * hash it returned (or rangeHash(start, end, snapshotTs) taken in the same
+ * step as the reads it stands for). Required: without it, a commit that lands
+ * below the snapshot after the scan cannot be detected.
  */
 export interface RangeRead {
   readonly start: string;

@@ -45,7 +45,7 @@ export function checkTxnShape(t: TxnCheck): void {
 }
 
 /** Mixes one visible row into a range hash; the order of calls is key order. */
-function hashRow(h: Hasher, key: string, ts: Timestamp): void {
+export function hashRow(h: Hasher, key: string, ts: Timestamp): void {
   h.str(key).num(ts.wall).num(ts.logical);
 }
 
@@ -134,7 +134,7 @@ export function validateTxn(s: MvccState, t: TxnCheck): ValidateResult {
     const reader = smallestOther(s.readLocks.get(key) ?? [], t.txnId);
     if (reader !== null) return conflict('write-read-lock', key, reader);
     const scanner = rangeLockHolder(s, key, t.txnId);
-    if (false) return conflict('write-range-lock', key, scanner);
+    if (scanner !== null) return conflict('write-range-lock', key, scanner);
   }
   return { ok: true, minCommitTs: tsMax(nextTs(t.snapshotTs), minWriteTsOf(s, t.writes)) };
 }

@@ -17,6 +17,7 @@
 
 import { assert, assertNever } from '../assert.js';
 import { camusError } from '../errors.js';
+import { Writer } from '../util/codec.js';
 
 export type SqlValue =
   | { type: 'null' }
@@ -241,54 +242,6 @@ export function compareTuples(a: readonly SqlValue[], b: readonly SqlValue[], de
 // ---------------------------------------------------------------------------
 // Bytes helpers.
 
-/** A growable byte buffer; `finish` returns a copy of exactly the bytes written. */
-export class ByteBuilder {
-  private buf: Uint8Array;
-  private len = 0;
-
-  constructor(capacity = 64) {
-    this.buf = new Uint8Array(Math.max(8, capacity));
-  }
-
-  get length(): number {
-    return this.len;
-  }
-
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  u8(x: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = x & 0xff;
-  }
-
-  raw(d: Uint8Array): void {
-    this.ensure(d.length);
-    this.buf.set(d, this.len);
-    this.len += d.length;
-  }
-
-  /** Unsigned LEB128 of a safe non-negative integer (at most 8 bytes). */
-  uvarint(x: number): void {
-    assert(Number.isSafeInteger(x) && x >= 0, `uvarint out of range: ${x}`);
-    while (x >= 0x80) {
-      this.u8((x % 0x80) | 0x80);
-      x = Math.floor(x / 0x80);
-    }
-    this.u8(x);
-  }
-
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
-}
-
 /** Generalized UTF-8 (WTF-8): UTF-8 for valid Unicode, lone surrogates as their own 3-byte code. */
 export function encodeStringBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length * 3);
@@ -429,7 +382,7 @@ const SIGN64 = 1n << 63n;
 const NAN_HI = 0xfff80000;
 const scratch = new DataView(new ArrayBuffer(8));
 
-function writeEscaped(w: ByteBuilder, data: Uint8Array, mask: number): void {
+function writeEscaped(w: Writer, data: Uint8Array, mask: number): void {
   for (let i = 0; i < data.length; i++) {
     const b = data[i]!;
     if (b === 0) {
@@ -445,7 +398,7 @@ function writeEscaped(w: ByteBuilder, data: Uint8Array, mask: number): void {
   w.u8(0x01 ^ mask);
 }
 
-function writeKeyValue(w: ByteBuilder, v: SqlValue, mask: number): void {
+function writeKeyValue(w: Writer, v: SqlValue, mask: number): void {
   checkValue(v);
   w.u8(KEY_TAG[v.type] ^ mask);
   switch (v.type) {
@@ -500,7 +453,7 @@ function writeKeyValue(w: ByteBuilder, v: SqlValue, mask: number): void {
  */
 export function encodeKey(values: readonly SqlValue[], desc?: readonly boolean[]): Uint8Array {
   assert(desc === undefined || desc.length >= values.length, 'encodeKey: fewer directions than values');
-  const w = new ByteBuilder(16 * values.length + 8);
+  const w = new Writer(16 * values.length + 8);
   for (let i = 0; i < values.length; i++) writeKeyValue(w, values[i]!, desc?.[i] ? 0xff : 0);
   return w.finish();
 }

@@ -20,8 +20,8 @@
 
 import { assert, assertNever } from '../assert.js';
 import { camusError } from '../errors.js';
+import { Writer } from '../util/codec.js';
 import {
-  ByteBuilder,
   bytesToOid,
   checkValue,
   decodeStringBytes,
@@ -54,11 +54,11 @@ const scratch = new DataView(new ArrayBuffer(8));
 export function encodeRow(schemaVersion: number, rowId: string, values: readonly SqlValue[]): Uint8Array {
   assert(Number.isSafeInteger(schemaVersion) && schemaVersion >= 0, `bad schema version ${schemaVersion}`);
   assert(isValidOid(rowId), `invalid row id ${JSON.stringify(rowId)}`);
-  const w = new ByteBuilder(24 + 12 * values.length);
+  const w = new Writer(24 + 12 * values.length);
   w.u8(ROW_FORMAT);
-  w.uvarint(schemaVersion);
+  w.uvar(schemaVersion);
   w.raw(oidToBytes(rowId));
-  w.uvarint(values.length);
+  w.uvar(values.length);
   for (const v of values) {
     checkValue(v);
     w.u8(ROW_TAG[v.type]);
@@ -74,7 +74,7 @@ export function encodeRow(schemaVersion: number, rowId: string, values: readonly
         break;
       case 'string': {
         const b = encodeStringBytes(v.value);
-        w.uvarint(b.length);
+        w.uvar(b.length);
         w.raw(b);
         break;
       }

@@ -7,8 +7,17 @@ export class DecodeError extends Error {
 }
 
 export class Writer {
-  private buf = new Uint8Array(64);
+  private buf: Uint8Array;
   private len = 0;
+
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(Math.max(8, capacity));
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.len;
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;

@@ -38,7 +38,7 @@ export type LinearizabilityVerdict =
   | { ok: false; key: string; reason: string; ops: HistoryOp[] /* the ops of that key, sorted by invokeMs */ }
   | { ok: 'unknown'; key: string; reason: string /* search budget exhausted */ };
 
-/** Search steps (candidate attempts plus backtracks) per key before the verdict becomes 'unknown'; about a second. */
+/** Search steps (candidate attempts plus backtracks) per key before the verdict becomes 'unknown': one to a few seconds. */
 export const DEFAULT_BUDGET_STEPS = 5_000_000;
 
 /**
@@ -63,15 +63,16 @@ export function checkLinearizable(
   let unknown: LinearizabilityVerdict | null = null;
   let opsChecked = 0;
   for (const key of [...byKey.keys()].sort()) {
-    const ops = byKey.get(key)!;
+    const ops = byKey.get(key)!.sort((x, y) => x.invokeMs - y.invokeMs || x.id - y.id);
     const live = ops.filter((h) => h.status === 'ok' || (h.status === 'indeterminate' && h.op.f !== 'get'));
     opsChecked += live.length;
     const reason = precheck(live) ?? search(live, budget);
     if (reason === 'unknown') {
       const indet = live.filter((h) => h.status !== 'ok').length;
-      unknown ??= { ok: 'unknown', key, reason: `search budget of ${budget} steps exhausted on ${live.length} ops (${indet} indeterminate writes)` };
+      const why = `search budget of ${budget} steps exhausted on ${live.length} ops (${indet} indeterminate writes)`;
+      unknown ??= { ok: 'unknown', key, reason: why };
     } else if (reason !== null) {
-      return { ok: false, key, reason, ops: [...ops].sort((x, y) => x.invokeMs - y.invokeMs || x.id - y.id) };
+      return { ok: false, key, reason, ops };
     }
   }
   return unknown ?? { ok: true, keysChecked: byKey.size, opsChecked };
@@ -111,7 +112,9 @@ function validate(h: HistoryOp): void {
   if (h.result === undefined || h.result.f !== h.op.f) {
     throw new Error(`linearizability: ok op has no ${h.op.f} result: ${formatOp(h)}`);
   }
-  if (!(h.completeMs >= h.invokeMs)) throw new Error(`linearizability: op completes before it is invoked: ${formatOp(h)}`);
+  if (!(h.completeMs >= h.invokeMs)) {
+    throw new Error(`linearizability: op completes before it is invoked: ${formatOp(h)}`);
+  }
 }
 
 /** Runs the full search; returns null when linearizable, 'unknown', or a reason. */
@@ -132,8 +135,10 @@ function search(live: readonly HistoryOp[], budget: number): string | null {
 /** The value a write leaves in the register, or undefined for ops that do not write. */
 function writtenValue(h: HistoryOp): string | null | undefined {
   const op = h.op;
-  if (op.f === 'put' || op.f === 'cas') return op.f === 'cas' && h.status === 'ok' && h.result?.f === 'cas' && !h.result.ok ? undefined : op.value;
-  return op.f === 'delete' ? null : undefined;
+  if (op.f === 'get') return undefined;
+  if (op.f === 'delete') return null;
+  const casFailed = op.f === 'cas' && h.status === 'ok' && h.result?.f === 'cas' && !h.result.ok;
+  return casFailed ? undefined : op.value;
 }
 
 /** The value an ok op shows the register held (a get's result, a successful cas's expected value). */
@@ -189,7 +194,8 @@ function precheck(live: readonly HistoryOp[]): string | null {
     const ws = (writers.get(v) ?? []).filter((w) => w !== g);
     const early = ws.filter((w) => w.invokeMs <= g.completeMs);
     if (v !== null && early.length === 0) {
-      const first = ws.length === 0 ? 'no op ever wrote it' : `its first write, ${formatOp(ws[0]!)}, was invoked after it completed`;
+      const first = ws.length === 0 ? 'no op ever wrote it'
+        : `its first write, ${formatOp(ws[0]!)}, was invoked after it completed`;
       return `${formatOp(g)} observed ${show(v)}, but ${first}`;
     }
     // The initial value acts as a write of null that completed before everything.
@@ -205,7 +211,8 @@ function precheck(live: readonly HistoryOp[]): string | null {
       return true;
     });
     if (allOverwritten) {
-      const scope = candidates.length > 1 ? `each of the ${candidates.length} writes it could have read was overwritten before it began; e.g. ` : '';
+      const scope = candidates.length === 1 ? ''
+        : `each of the ${candidates.length} writes it could have read was overwritten before it began; e.g. `;
       return `${formatOp(g)} observed ${show(v)}, a stale value: ${scope}${example}`;
     }
   }

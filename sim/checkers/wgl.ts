@@ -12,6 +12,7 @@
  * same indeterminate writes left. Everything is deterministic: no randomness, fixed orders.
  */
 import type { HistoryOp } from './linearizability.js';
+import { ConfigCache } from './wgl-cache.js';
 
 export type RegisterSearchResult =
   | { kind: 'ok' }
@@ -45,8 +46,6 @@ interface Compiled {
   kind: Uint8Array;
   argA: Int32Array;
   argB: Int32Array;
-  /** For ok ops, the state id the op compares against, or -1. */
-  obs: Int32Array;
   /** Per state id, how many ops compare against it; indeterminate cas ops count forever. */
   obsInit: Int32Array;
   /** Linked list of entries 1..E in time order (0 is the sentinel head). */
@@ -96,23 +95,22 @@ function compile(live: readonly HistoryOp[]): Compiled {
   for (const [h, i] of index) src[i] = h;
 
   const kind = new Uint8Array(n), argA = new Int32Array(n), argB = new Int32Array(n);
-  const obs = new Int32Array(n).fill(-1), obsInit = new Int32Array(valueId.size + 2);
+  const obsInit = new Int32Array(valueId.size + 2);
   const cls = new Int32Array(n).fill(-1), clsRank = new Int32Array(n);
   const classes = new Map<string, number>(), clsSize: number[] = [], clsTarget: number[] = [], clsMerge: number[] = [];
   for (let i = 0; i < n; i++) {
     const h = src[i]!, op = h.op;
-    let observed = -1;
-    if (op.f === 'get') { kind[i] = K_GET; argA[i] = observed = idOf(h.result?.f === 'get' ? h.result.value : null); }
+    if (op.f === 'get') { kind[i] = K_GET; argA[i] = idOf(h.result?.f === 'get' ? h.result.value : null); }
     else if (op.f === 'put') { kind[i] = K_PUT; argA[i] = idOf(op.value); }
     else if (op.f === 'delete') kind[i] = K_DEL;
     else {
       // An indeterminate cas is only worth linearizing when it swaps: a failed cas changes nothing.
       kind[i] = h.status !== 'ok' || (h.result?.f === 'cas' && h.result.ok) ? K_CAS_SWAP : K_CAS_KEEP;
-      argA[i] = observed = idOf(op.expected);
+      argA[i] = idOf(op.expected);
       argB[i] = idOf(op.value);
     }
-    if (observed >= 0) obsInit[observed]!++;
-    if (i < nOk) { obs[i] = observed; continue; }
+    if (observes(kind[i]!)) obsInit[argA[i]!]!++;
+    if (i < nOk) continue;
     const sig = `${kind[i]}:${argA[i]}:${argB[i]}`;
     let k = classes.get(sig);
     if (k === undefined) {
@@ -146,7 +144,14 @@ function compile(live: readonly HistoryOp[]): Compiled {
     }
   }
   prev[0] = E;
-  return { src, nOk, kind, argA, argB, obs, obsInit, entryOp, isCall, match, next, prev, hiWord, cls, clsRank, clsTarget, clsMerge };
+  return {
+    src, nOk, kind, argA, argB, obsInit, entryOp, isCall, match, next, prev, hiWord, cls, clsRank, clsTarget, clsMerge,
+  };
+}
+
+/** Whether an op of this kind compares the register against its argA. */
+function observes(kind: number): boolean {
+  return kind !== K_PUT && kind !== K_DEL;
 }
 
 /** The register's next state after an op, or -1 when the op cannot take effect in state s. */
@@ -172,7 +177,7 @@ type SearchResult =
  * (always the earliest ones, since once invoked the ops of a class are interchangeable).
  */
 function search(c: Compiled, budget: number): SearchResult {
-  const { nOk, kind, argA, argB, obs, entryOp, isCall, match, cls, clsRank, clsTarget, hiWord } = c;
+  const { nOk, kind, argA, argB, entryOp, isCall, match, cls, clsRank, clsTarget, hiWord } = c;
   const n = c.src.length;
   if (nOk === 0) return { kind: 'ok' };
   const next = c.next.slice(), prev = c.prev.slice();
@@ -184,7 +189,7 @@ function search(c: Compiled, budget: number): SearchResult {
   const obsLeft = c.obsInit.slice();
   const cache = new ConfigCache(clsNext, obsLeft, clsTarget, c.clsMerge);
   const stEntry = new Int32Array(n), stState = new Int32Array(n), stWriter = new Int32Array(n);
-  const stNeed = new Int32Array(n), stPass = new Uint8Array(n), triedDead = new Uint8Array(n + 1);
+  const stNeed = new Int32Array(n), stPass = new Uint8Array(n);
   let sp = 0, hash = 0, okLeft = nOk;
   // The barrier is the unlinearized ok op with the earliest return, i.e. the smallest unset bit:
   // every ok op below it is linearized, which lets the cache store only a window of words.
@@ -215,7 +220,7 @@ function search(c: Compiled, budget: number): SearchResult {
     }
     bits[i >>> 5]! ^= 1 << (i & 31);
     hash ^= zobrist(i);
-    if (obs[i]! >= 0) obsLeft[obs[i]!]! += on ? -1 : 1;
+    if (observes(kind[i]!)) obsLeft[argA[i]!]! += on ? -1 : 1;
     if (!on) {
       okLeft++;
       if (i < barrier) barrier = i;
@@ -297,16 +302,10 @@ function search(c: Compiled, budget: number): SearchResult {
     toggle(i, true);
     if (okLeft === 0) return { kind: 'ok' };
     const s2 = canon(raw2);
-    let skip = false;
-    if (i >= nOk) {
-      // A write that leaves the state as it was is never needed, and all blind writes of dead
-      // values are interchangeable, so one of them per configuration is enough.
-      const deadBlind = s2 === UNREAD_STATE && k !== K_CAS_SWAP;
-      skip = s2 === state || (deadBlind && triedDead[sp] === 1);
-      if (deadBlind) triedDead[sp] = 1;
-    }
+    // An indeterminate write that leaves the state as it was is never needed.
     const need2 = i < nOk ? -1 : state;
-    if (skip || !cache.add(bits, hash, s2, need2, barrier >>> 5, hiWord[barrier]!, usedCls, usedLen)) {
+    const lo = barrier >>> 5, hi = hiWord[barrier]!;
+    if ((i >= nOk && s2 === state) || !cache.add(bits, hash, s2, need2, lo, hi, usedCls, usedLen)) {
       toggle(i, false);
       continue;
     }
@@ -315,7 +314,7 @@ function search(c: Compiled, budget: number): SearchResult {
     stWriter[sp] = writer;
     stNeed[sp] = need;
     stPass[sp] = pass;
-    triedDead[++sp] = 0;
+    sp++;
     serial++;
     unlink(e);
     if (i < nOk) unlink(match[e]!);
@@ -334,137 +333,4 @@ function zobrist(i: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) | 0;
-}
-
-/**
- * Visited configurations, stored exactly (a false hit could hide a linearization). Configurations
- * are grouped by linearized ok set, state and need; the ok set is stored as words [lo, hi), since
- * words below lo are all ones and words from hi on all zeros. Within a group each record is the
- * vector of used indeterminate ops per class (sparse), and a new configuration is pruned when a
- * recorded one dominates it: it has left at least every write the new one has left, or one that
- * does the same, so every completion of the new one is also a completion of it. This keeps the
- * search from enumerating which of the pending indeterminate writes it spent earlier.
- */
-class ConfigCache {
-  private slots = new Int32Array(1 << 12); // group + 1, 0 = empty
-  private groups = 0;
-  private meta = new Int32Array(7 * 1024); // per group: hash, state, need, lo, len, ok offset, first record + 1
-  private okArena = new Uint32Array(1 << 14);
-  private okLen = 0;
-  private recs = new Int32Array(1 << 14); // per record: next record + 1, total used, pair count, (class, used) pairs
-  private recLen = 0;
-  private readonly cur: Int32Array;
-  private readonly sums: Int32Array;
-  private readonly touched: number[] = [];
-
-  /** `used`, `obsLeft` are the search's live arrays; a class is dead while obsLeft[target] is 0. */
-  constructor(private readonly used: Int32Array, private readonly obsLeft: Int32Array,
-    private readonly target: readonly number[], private readonly merge: readonly number[]) {
-    this.cur = new Int32Array(2 * used.length);
-    this.sums = new Int32Array(obsLeft.length + 1);
-  }
-
-  /** Records the configuration and returns true, or returns false when a visited one dominates it. */
-  add(bits: Uint32Array, okHash: number, state: number, need: number, lo: number, hi: number,
-    usedCls: Int32Array, usedLen: number): boolean {
-    let curLen = 0, total = 0;
-    for (let j = 0; j < usedLen; j++) {
-      const k = usedCls[j]!, u = this.used[k]!;
-      this.cur[curLen++] = k;
-      this.cur[curLen++] = u;
-      total += u;
-    }
-    const g = this.group(bits, okHash, state, need, lo, hi), head = 7 * g + 6;
-    // Records the new one dominates are unlinked, so each group's chain stays an antichain.
-    let prev = -1;
-    for (let r = this.meta[head]!; r !== 0;) {
-      const at = r - 1, nxt = this.recs[at]!, rel = this.compare(at, curLen, total);
-      if (rel === 1) return false;
-      if (rel === 2) { if (prev < 0) this.meta[head] = nxt; else this.recs[prev] = nxt; }
-      else prev = at;
-      r = nxt;
-    }
-    this.recs = ensure(this.recs, this.recLen + 3 + curLen);
-    this.recs.set([this.meta[head]!, total, curLen >>> 1], this.recLen);
-    this.recs.set(this.cur.subarray(0, curLen), this.recLen + 3);
-    this.meta[head] = this.recLen + 1;
-    this.recLen += 3 + curLen;
-    return true;
-  }
-
-  /**
-   * 1 when the record dominates the current usage, 2 when the current usage dominates the record,
-   * else 0. Live classes compare one by one; dead classes merge by kind (blind write, or cas from a
-   * given value), and a dead blind write can also stand in for a dead cas, which takes effect in
-   * fewer states but leaves the same dead state. Either way the dominating side used no more in
-   * total, which gives a quick rejection.
-   */
-  private compare(at: number, curLen: number, total: number): number {
-    const rec = this.recs, cur = this.cur, sums = this.sums, touched = this.touched;
-    let recMay = rec[at + 1]! <= total, curMay = total <= rec[at + 1]!;
-    const end = at + 3 + 2 * rec[at + 2]!;
-    touched.length = 0;
-    for (let a = at + 3, b = 0; (recMay || curMay) && (a < end || b < curLen);) {
-      const ka = a < end ? rec[a]! : Infinity, kb = b < curLen ? cur[b]! : Infinity, k = Math.min(ka, kb);
-      const diff = (ka === k ? rec[(a += 2) - 1]! : 0) - (kb === k ? cur[(b += 2) - 1]! : 0);
-      const m = this.obsLeft[this.target[k]!] === 0 ? this.merge[k]! : -1;
-      if (m < 0) {
-        if (diff > 0) recMay = false;
-        if (diff < 0) curMay = false;
-      } else if (diff !== 0) {
-        if (!touched.includes(m)) touched.push(m);
-        sums[m]! += diff;
-      }
-    }
-    const blind = sums[0]!;
-    let recShort = 0, curShort = 0;
-    for (const m of touched) {
-      if (m !== 0) { recShort += Math.max(0, sums[m]!); curShort += Math.max(0, -sums[m]!); }
-      sums[m] = 0;
-    }
-    if (recMay && blind <= 0 && recShort <= -blind) return 1;
-    if (curMay && blind >= 0 && curShort <= blind) return 2;
-    return 0;
-  }
-
-  /** Finds or creates the group of this ok set, state and need. */
-  private group(bits: Uint32Array, okHash: number, state: number, need: number, lo: number, hi: number): number {
-    const h = (okHash ^ Math.imul(state + 1, 0x27d4eb2d) ^ Math.imul(need + 2, 0x165667b1) ^ lo) | 0;
-    const mask = this.slots.length - 1;
-    let slot = h & mask;
-    for (let g = this.slots[slot]!; g !== 0; g = this.slots[slot]!) {
-      const m = 7 * (g - 1), off = this.meta[m + 5]!;
-      let same = this.meta[m] === h && this.meta[m + 1] === state && this.meta[m + 2] === need &&
-        this.meta[m + 3] === lo && this.meta[m + 4] === hi - lo;
-      for (let w = lo; w < hi && same; w++) same = this.okArena[off + w - lo] === bits[w];
-      if (same) return g - 1;
-      slot = (slot + 1) & mask;
-    }
-    this.okArena = ensure(this.okArena, this.okLen + hi - lo);
-    this.meta = ensure(this.meta, 7 * (this.groups + 1));
-    this.meta.set([h, state, need, lo, hi - lo, this.okLen, 0], 7 * this.groups);
-    this.okArena.set(bits.subarray(lo, hi), this.okLen);
-    this.okLen += hi - lo;
-    this.slots[slot] = ++this.groups;
-    if (2 * this.groups > this.slots.length) this.rehash();
-    return this.groups - 1;
-  }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2), mask = slots.length - 1;
-    for (let g = 0; g < this.groups; g++) {
-      let slot = this.meta[7 * g]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = g + 1;
-    }
-    this.slots = slots;
-  }
-}
-
-/** Returns `a`, or a copy at least twice as long when it is shorter than `need`. */
-function ensure<T extends Int32Array | Uint32Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (len: number) => T)(Math.max(need, 2 * a.length));
-  b.set(a);
-  return b;
 }

@@ -7,6 +7,7 @@ import {
   type KvOp,
   type KvResult,
 } from '../../sim/checkers/linearizability.js';
+import { searchRegister } from '../../sim/checkers/wgl.js';
 
 // A tiny builder: each helper returns one op on key 'k' unless a key is given. Ids are assigned in
 // creation order so every history has unique ids.
@@ -63,8 +64,13 @@ describe('sequential and concurrent histories', () => {
 describe('classic violations', () => {
   it('rejects a stale read after a completed write', () => {
     const reason = expectBad([put(1, 0, 1, 'a'), put(1, 2, 3, 'b'), get(2, 4, 5, 'a')]);
-    expect(reason).toContain('get(k)');
-    expect(reason).toContain('"b"');
+    expect(reason).toContain('stale');
+    expect(reason).toContain('get(k) -> ok "a"');
+    expect(reason).toContain('put(k, "b")');
+  });
+
+  it('rejects a read of the initial null after a completed write', () => {
+    expect(expectBad([put(1, 0, 1, 'a'), get(2, 4, 5, null)])).toContain('initial');
   });
 
   it('rejects a read of a value never written', () => {
@@ -96,11 +102,46 @@ describe('classic violations', () => {
   });
 });
 
+// The same violations, given to the search directly so the prechecks cannot answer first.
+describe('the search alone', () => {
+  const search = (h: HistoryOp[]) =>
+    searchRegister(h.filter((o) => o.status === 'ok' || (o.status === 'indeterminate' && o.op.f !== 'get')), 1e6);
+  const bad: [string, HistoryOp[]][] = [
+    ['stale read', [put(1, 0, 1, 'a'), put(1, 2, 3, 'b'), get(2, 4, 5, 'a')]],
+    ['value never written', [put(1, 0, 1, 'a'), get(2, 2, 3, 'zzz')]],
+    ['read before the write', [get(2, 0, 1, 'a'), put(1, 2, 3, 'a')]],
+    ['lost delete', [put(1, 0, 1, 'a'), del(1, 2, 3), get(2, 4, 5, 'a')]],
+    ['initial null after a write', [put(1, 0, 1, 'a'), get(2, 4, 5, null)]],
+    ['indeterminate write after the read', [put(1, 0, 1, 'a'), del(1, 2, 3), get(3, 4, 5, 'a'),
+      put(2, 6, 7, 'a', 'k', 'indeterminate')]],
+  ];
+  for (const [name, h] of bad) {
+    it(`rejects: ${name}`, () => expect(search(h).kind).toBe('fail'));
+  }
+
+  it('reports the op that cannot be linearized and the values the register could hold', () => {
+    const r = search([put(1, 0, 1, 'a'), put(2, 2, 3, 'b'), del(1, 4, 5), get(3, 6, 7, 'a')]);
+    expect(r.kind).toBe('fail');
+    if (r.kind !== 'fail') return;
+    expect(r.culprit.op.f).toBe('get');
+    expect(r.depth).toBe(3);
+    expect(r.writers.map((w) => w?.op.f)).toEqual(['delete']);
+    const v = checkLinearizable([put(1, 0, 10, 'a'), put(2, 0, 10, 'b'), get(3, 11, 12, 'a'), get(3, 13, 14, 'b')]);
+    expect(v.ok).toBe(false);
+    if (v.ok === false) expect(v.reason).toMatch(/get\(k\) -> ok "b" cannot be linearized.*could only hold "a" \(from #\d+\)/);
+  });
+});
+
 describe('indeterminate and failed ops', () => {
   it('lets an indeterminate write explain an otherwise impossible read', () => {
     expectOk([put(1, 0, 1, 'a'), put(2, 2, 3, 'b', 'k', 'indeterminate'), get(3, 50, 51, 'b')]);
     expectOk([put(1, 0, 1, 'a'), del(2, 2, 3, 'k', 'indeterminate'), get(3, 50, 51, null), get(3, 52, 53, null)]);
     expectOk([put(1, 0, 1, 'a'), cas(2, 2, 3, 'a', 'c', false, 'k', 'indeterminate'), get(3, 50, 51, 'c')]);
+    // A cas that failed although 'a' was written: the pending put of 'b' may have landed first.
+    expectOk([put(1, 0, 1, 'a'), put(2, 2, 3, 'b', 'k', 'indeterminate'), cas(3, 10, 11, 'a', 'c', false)]);
+    // Two pending writes chained: the cas needs the put before it.
+    expectOk([put(2, 0, 1, 'x', 'k', 'indeterminate'), cas(3, 2, 3, 'x', 'y', true, 'k', 'indeterminate'),
+      get(1, 10, 11, 'y')]);
   });
 
   it('lets an indeterminate write be left out', () => {
@@ -140,8 +181,8 @@ describe('multiple keys and budget', () => {
   });
 
   it('returns unknown when the step budget runs out', () => {
-    // Many overlapping puts of the same value make the search branch, and a read of a value no
-    // reachable state can hold forces it to exhaust them; a budget of 50 steps cannot.
+    // Twelve overlapping puts give the search many orders to try, and two later reads that no
+    // order explains (the value changes with no write in flight) force it to try them all.
     const h: HistoryOp[] = [];
     for (let c = 0; c < 12; c++) h.push(put(c, 0, 100, `v${c}`));
     h.push(get(20, 0, 100, 'v0'), get(20, 101, 102, 'v1'), get(21, 103, 104, 'v2'));
@@ -149,6 +190,12 @@ describe('multiple keys and budget', () => {
     expect(v.ok).toBe('unknown');
     if (v.ok === 'unknown') expect(v.key).toBe('k');
     expect(checkLinearizable(h).ok).toBe(false);
+  });
+
+  it('gives the same verdict whatever the order of the input', () => {
+    const h = [put(1, 0, 10, 'a', 'x'), put(2, 0, 10, 'b', 'x'), get(3, 11, 12, 'a', 'x'), get(3, 13, 14, 'b', 'x'),
+      put(1, 20, 21, 'c', 'w'), get(2, 22, 23, 'c', 'w')];
+    expect(checkLinearizable([...h].reverse())).toEqual(checkLinearizable(h));
   });
 
   it('rejects malformed ok ops', () => {
@@ -218,6 +265,20 @@ describe('properties', () => {
     );
   });
 
+  it('checks a few thousand ops over several keys quickly', () => {
+    // A fixed pseudo-random workload (no Math.random): 3000 ops on 5 keys, ~10% indeterminate.
+    let x = 12345;
+    const next = (n: number): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return (x >>> 8) % n; };
+    const specs: Spec[] = [];
+    for (let i = 0; i < 3000; i++) {
+      specs.push({ key: next(5), kind: next(4), value: next(4), expectNull: next(4) === 0, before: next(60),
+        after: next(60), fate: next(20) });
+    }
+    const started = performance.now();
+    expect(checkLinearizable(generate(specs))).toMatchObject({ ok: true, keysChecked: 5 });
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('rejects a history whose get returns a value never written', () => {
     fc.assert(
       fc.property(fc.array(specArb, { maxLength: 80 }), fc.nat(), (specs, pick) => {
@@ -228,6 +289,9 @@ describe('properties', () => {
         const v = checkLinearizable(h);
         expect(v.ok).toBe(false);
         if (v.ok === false) expect(v.key).toBe(victim.op.key);
+        // The search on its own must agree, without the precheck that names the value.
+        const ofKey = h.filter((o) => o.op.key === victim.op.key && (o.status === 'ok' || (o.status === 'indeterminate' && o.op.f !== 'get')));
+        expect(searchRegister(ofKey, 1e6).kind).toBe('fail');
       }),
       { numRuns: 200, seed: 7 },
     );

@@ -73,6 +73,9 @@ describe('reads', () => {
     const first = s.scan('a', 'z', ts(25), 2);
     expect(first.rows.map((r) => r.key)).toEqual(['a', 'b']);
     expect(first.resumeKey).toBe('b\u0000');
+    expect(first.hash).toBe(s.rangeHash('a', 'b\u0000', ts(25)));
+    expect(all.hash).toBe(s.rangeHash('a', 'z', ts(25)));
+    expect(all.hash).not.toBe(first.hash);
     const rest = s.scan(first.resumeKey!, 'z', ts(25), 2);
     expect(rest.rows.map((r) => r.key)).toEqual(['c', 'e']);
     expect(s.scan('a', 'b\u0000', ts(25), 2).resumeKey).toBeNull(); // The limit hit the end of the range.
@@ -131,7 +134,8 @@ describe('validation', () => {
   });
 
   it('detects late commits below the snapshot in a scanned range by its hash', () => {
-    for (const late of [{ b: 'b2' }, { bb: 'phantom' }, { b: null }]) {
+    const lates: Record<string, string | null>[] = [{ b: 'b2' }, { bb: 'phantom' }, { b: null }];
+    for (const late of lates) {
       const s = setup();
       const range = scanned(s, 'a', 'd', 100);
       expect(s.commitDirect(txn(40, late), ts(50)).ok).toBe(true);
@@ -334,5 +338,27 @@ describe('snapshots', () => {
     expect(() => MvccStore.restore(bytes.subarray(0, bytes.length - 1))).toThrow(DecodeError);
     expect(() => MvccStore.restore(Uint8Array.of(9))).toThrow(DecodeError);
     expect(() => MvccStore.restore(Uint8Array.from([...bytes, 0]))).toThrow(DecodeError);
+  });
+});
+
+describe('scale', () => {
+  it('handles 100k keys: inserts in scattered order, paged scans, validation and gc', () => {
+    const s = new MvccStore();
+    const k = (i: number): string => `t1:r/${i.toString().padStart(6, '0')}`;
+    const value = utf8Encode('v');
+    for (let b = 0; b < 1000; b++) {
+      // Key i = b + 1000 * j: every batch touches the whole key space.
+      const writes = Array.from({ length: 100 }, (_, j) => ({ key: k(b + 1000 * j), value }));
+      expect(s.commitDirect({ txnId: `load${b}`, snapshotTs: ts(b), reads: [], ranges: [], writes }, ts(b + 1)).ok).toBe(true);
+    }
+    expect(s.keyCount).toBe(100_000);
+    const page = s.scan(k(50_000), k(99_999), ts(2000), 100);
+    expect(page.rows.map((r) => r.key)).toEqual(Array.from({ length: 100 }, (_, i) => k(50_000 + i)));
+    const range = { start: k(10_000), end: k(20_000), observedHash: s.rangeHash(k(10_000), k(20_000), ts(2000)) };
+    expect(s.commitDirect(txn(2000, { [k(5)]: 'x' }, [], [range]), ts(2001)).ok).toBe(true);
+    expect(s.readTs(k(15_000))).toEqual(ts(2001));
+    s.gc(ts(1500));
+    expect(s.keyCount).toBe(100_000);
+    expect(text(s.get(k(5), ts(3000)).value)).toBe('x');
   });
 });
