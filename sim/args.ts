@@ -11,6 +11,8 @@ export const HELP = `usage: npm run sim -- [options]
   --duration T      simulated workload time, e.g. 10000, 10000ms or 10s (default ${DEFAULT_SIM_OPTIONS.durationMs}ms)
   --faults F        none | swarm | comma-separated fault names (default swarm)
                     faults: ${FAULT_NAMES.join(', ')}
+  --tuning T        swarm | default: draw the system's knobs (tick, batch sizes, disk latency...)
+                    per seed, or use the defaults (default: swarm when --faults is swarm)
   --workload W      register (default)
   --json            print one JSON line instead of the table
   -h, --help        this text
@@ -78,6 +80,12 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
         faultsText = value() ?? '';
         options.faults = parseFaults(faultsText);
         break;
+      case '--tuning': {
+        const t = value();
+        if (t !== 'swarm' && t !== 'default') throw new UsageError(`--tuning needs swarm or default, got ${JSON.stringify(t ?? '')}`);
+        options.tuning = t;
+        break;
+      }
       case '--workload': {
         const w = value();
         if (w !== 'register') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register`);
@@ -97,6 +105,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
   }
   if (!seedGiven) options.seed = randomSeed();
   const reproduce = ['npm', 'run', 'sim', '--', '--seed', String(options.seed), '--nodes', String(options.nodes), '--duration', `${options.durationMs}ms`, '--faults', faultsText, '--workload', options.workload];
+  if (options.tuning) reproduce.push('--tuning', options.tuning);
   return { options, json, help, reproduce };
 }
 

@@ -28,7 +28,13 @@ export interface DiskFaults {
  * record checksums must catch it at recovery.
  */
 export class SimDisk implements Disk {
-  private durable = new Map<string, Uint8Array>();
+  /**
+   * Durable state: a materialized map plus the batches made durable since it
+   * was last folded. It is read only at recovery and for corruption, so
+   * folding waits until then (the common path just appends).
+   */
+  private durableMap = new Map<string, Uint8Array>();
+  private durableTail: (readonly DiskOp[])[] = [];
   private pending: { ops: readonly DiskOp[]; done: () => void }[] = [];
   private lastCompletion = 0;
   /** Recovery image: what was durable when the current incarnation started. */
@@ -89,6 +95,17 @@ export class SimDisk implements Disk {
     this.image = new Map(this.durable);
   }
 
+  private get durable(): Map<string, Uint8Array> {
+    for (const ops of this.durableTail) {
+      for (const op of ops) {
+        if (op.type === 'put') this.durableMap.set(op.key, op.value);
+        else this.durableMap.delete(op.key);
+      }
+    }
+    this.durableTail = [];
+    return this.durableMap;
+  }
+
   /** Flips one bit in a random durable value; returns the key, or null when the disk is empty. */
   corrupt(): string | null {
     if (!this.durable.size) return null;
@@ -105,10 +122,9 @@ export class SimDisk implements Disk {
   }
 
   private applyDurable(ops: readonly DiskOp[]): void {
-    for (const op of ops) {
-      if (op.type === 'put') this.durable.set(op.key, op.value);
-      else this.durable.delete(op.key);
-    }
+    this.durableTail.push(ops);
+    // Fold now and then so memory stays bounded between crashes.
+    if (this.durableTail.length >= 4096) void this.durable;
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Rng } from './rng.js';
 
+const NONE: number[] = [];
+
 export interface NetworkFaults {
   /** Per-message probability of loss, duplication, and of an extra long delay. */
   loss: number;
@@ -32,9 +34,9 @@ export class SimNetwork {
   route(from: number, to: number, now: number): number[] {
     this.sent++;
     const link = `${from}>${to}`;
-    if (this.cut.has(link) || this.rng.chance(this.faults.loss)) {
+    if ((this.cut.size > 0 && this.cut.has(link)) || this.rng.chance(this.faults.loss)) {
       this.dropped++;
-      return [];
+      return NONE;
     }
     const copies = this.rng.chance(this.faults.duplicate) ? 2 : 1;
     const out: number[] = [];

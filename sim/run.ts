@@ -17,6 +17,8 @@ export interface SimOptions {
   /** Simulated milliseconds of workload; faults run for the first 70%, then heal. */
   durationMs: number;
   faults: FaultOptions | 'swarm';
+  /** The system's knobs: drawn per seed ('swarm'), or the defaults; unset means swarm exactly when faults are. */
+  tuning?: 'swarm' | 'default';
   workload: 'register';
   /** After healing, a write must succeed within this long. */
   /**
@@ -107,7 +109,8 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   const o: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...partial };
   const rng = new Rng(`camusdb-sim/${o.seed}`);
   const faults = o.faults === 'swarm' ? swarm(rng.fork('swarm')) : o.faults;
-  const tuning = o.faults === 'swarm' ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
+  const swarmKnobs = o.tuning ? o.tuning === 'swarm' : o.faults === 'swarm';
+  const tuning = swarmKnobs ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
   // A request should outlive an election or two before the node gives up on it.
   const requestTimeoutMs = Math.max(800, 3 * tuning.electionTicks * tuning.tickMs);
   const world = new World(rng, {

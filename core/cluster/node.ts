@@ -166,8 +166,8 @@ export class Node {
   private process(): void {
     if (this.writing || this.stopped || !this.raft.hasReady()) return;
     const rd = this.raft.ready();
-    const ops = this.layout.opsForReady(rd);
-    if (ops.length === 0) return this.afterPersist(rd);
+    if (!this.layout.mustSync(rd)) return this.afterPersist(rd);
+    const ops = this.layout.opsForReady(rd, this.raft.hardState());
     this.writing = true;
     this.io.disk.write(ops, () => {
       this.writing = false;
@@ -220,15 +220,22 @@ export class Node {
     this.readyReads = keep;
   }
 
+  /** Sends a Ready's messages as one frame per peer, keeping each peer's messages in order. */
   private sendAll(msgs: readonly Message[]): void {
     if (!msgs.length) return;
-    const byPeer = new Map<NodeId, Message[]>();
+    // A handful of peers at most: parallel arrays beat a map here.
+    const peers: NodeId[] = [];
+    const frames: Message[][] = [];
     for (const m of msgs) {
-      let list = byPeer.get(m.to);
-      if (!list) byPeer.set(m.to, (list = []));
-      list.push(m);
+      let k = peers.indexOf(m.to);
+      if (k < 0) {
+        k = peers.length;
+        peers.push(m.to);
+        frames.push([]);
+      }
+      frames[k]!.push(m);
     }
-    for (const [to, list] of byPeer) this.io.network.send(to, { type: 'raft', from: this.id, msgs: list });
+    for (let k = 0; k < peers.length; k++) this.io.network.send(peers[k]!, { type: 'raft', from: this.id, msgs: frames[k]! });
   }
 
   private maybeCompact(): void {

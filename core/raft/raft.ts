@@ -62,6 +62,7 @@ export class Raft {
   /** Reads asked before this leader committed an entry of its own term; served once it has. */
   private readsAwaitingCommit: { ctx: number; from: NodeId }[] = [];
   private readSeq = 0;
+  private readonly matchScratch: number[] = [];
   private prevHardState: HardState;
   private stepRole: (m: Message) => void = () => {};
   private tickRole: () => void = () => {};
@@ -566,14 +567,30 @@ export class Raft {
    * entry is unsafe (the Raft paper's Figure 8).
    */
   protected maybeCommit(): boolean {
-    const matches = [...this.prs.values()].map((p) => p.match).sort((a, b) => b - a);
-    const mci = matches[this.quorum() - 1]!;
+    const mci = this.quorumMatch();
     if (mci > this.log.committed && this.log.term(mci) === this.term) {
       this.log.commitTo(mci);
       this.onLeaderCommit();
       return true;
     }
     return false;
+  }
+
+  /** The highest index that a quorum holds durably: the quorum-th largest match. */
+  private quorumMatch(): number {
+    const m = this.matchScratch;
+    m.length = 0;
+    for (const pr of this.prs.values()) {
+      // Insertion into a short descending list; groups have a handful of voters.
+      let i = m.length;
+      m.push(pr.match);
+      while (i > 0 && m[i - 1]! < pr.match) {
+        m[i] = m[i - 1]!;
+        i--;
+      }
+      m[i] = pr.match;
+    }
+    return m[this.quorum() - 1]!;
   }
 
   private sendAppend(to: NodeId, sendIfEmpty = true): boolean {

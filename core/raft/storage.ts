@@ -35,6 +35,17 @@ export function openRecord(key: string, rec: Uint8Array): Uint8Array {
 
 const INDEX_DIGITS = 15;
 
+/** Zero-padded indexes, memoized for the indexes in use (every replica writes the same ones). */
+const padded = new Map<number, string>();
+function paddedIndex(i: number): string {
+  let s = padded.get(i);
+  if (s === undefined) {
+    if (padded.size >= 65_536) padded.clear();
+    padded.set(i, (s = String(i).padStart(INDEX_DIGITS, '0')));
+  }
+  return s;
+}
+
 /**
  * Maps one Raft group's durable state onto disk keys under `prefix`:
  *   {prefix}hs        hard state (term, vote, commit)
@@ -49,11 +60,13 @@ const INDEX_DIGITS = 15;
 export class RaftDiskLayout {
   private firstOnDisk = 1;
   private lastOnDisk = 0;
+  /** The hard state written last (durable once that batch completes). */
+  private hsOnDisk: HardState = { term: 0, vote: 0, commit: 0 };
 
   constructor(private readonly prefix: string) {}
 
   entryKey(i: number): string {
-    return `${this.prefix}e/${String(i).padStart(INDEX_DIGITS, '0')}`;
+    return `${this.prefix}e/${paddedIndex(i)}`;
   }
 
   /** Rebuilds the stored state from what the disk recovered; throws CorruptionError. */
@@ -98,6 +111,7 @@ export class RaftDiskLayout {
       const last = firstIndexMinusOne + entries.length;
       if (hardState.commit > last) throw new CorruptionError(`commit ${hardState.commit} beyond last entry ${last}`);
       if (snapshot && snapshot.meta.index < firstIndexMinusOne) throw new CorruptionError('snapshot older than the compaction point');
+      this.hsOnDisk = hardState;
       this.firstOnDisk = indexes.length ? indexes[0]! : firstIndexMinusOne + 1;
       this.lastOnDisk = Math.max(last, indexes.length ? indexes[indexes.length - 1]! : 0);
       return { hardState, snapshot, entries, firstIndexMinusOne, firstTermMinusOne };
@@ -107,8 +121,26 @@ export class RaftDiskLayout {
     }
   }
 
-  /** The disk batch that makes a Ready's snapshot, entries and hard state durable. */
-  opsForReady(rd: Ready): DiskOp[] {
+  /**
+   * Whether a Ready must be durable before its messages go out and its entries
+   * apply: new entries, a snapshot, or a new term or vote. A Ready that only
+   * moves the commit index need not be: commit is derived from entries that a
+   * quorum already holds durably, and a node that restarts with an older
+   * commit index learns it again from the leader (etcd's MustSync).
+   */
+  mustSync(rd: Ready): boolean {
+    if (rd.snapshot || rd.entries.length) return true;
+    const hs = rd.hardState;
+    return hs !== null && (hs.term !== this.hsOnDisk.term || hs.vote !== this.hsOnDisk.vote);
+  }
+
+  /**
+   * The disk batch that makes a Ready's snapshot, entries and hard state
+   * durable. `hs` is the node's current hard state (by default the Ready's):
+   * written when it differs from what is on disk, so a commit index skipped by
+   * mustSync rides along with the next batch.
+   */
+  opsForReady(rd: Ready, hs: HardState | null = rd.hardState): DiskOp[] {
     const ops: DiskOp[] = [];
     if (rd.snapshot) {
       // The snapshot replaces the whole log.
@@ -121,16 +153,15 @@ export class RaftDiskLayout {
     if (rd.entries.length) {
       const first = rd.entries[0]!.index;
       assert(first >= this.firstOnDisk && first <= this.lastOnDisk + 1, 'entries do not continue the stored log');
-      for (const e of rd.entries) {
-        ops.push({ type: 'put', key: this.entryKey(e.index), value: sealRecord(new Writer().uvar(e.term).bytes(e.data).finish()) });
-      }
+      for (const e of rd.entries) ops.push({ type: 'put', key: this.entryKey(e.index), value: encodeEntry(e) });
       const last = rd.entries[rd.entries.length - 1]!.index;
       for (let i = last + 1; i <= this.lastOnDisk; i++) ops.push({ type: 'del', key: this.entryKey(i) });
       this.lastOnDisk = last;
     }
-    if (rd.hardState) {
-      const hs = rd.hardState;
+    const on = this.hsOnDisk;
+    if (hs && (hs.term !== on.term || hs.vote !== on.vote || hs.commit !== on.commit)) {
       ops.push({ type: 'put', key: this.prefix + 'hs', value: sealRecord(new Writer().uvar(hs.term).uvar(hs.vote).uvar(hs.commit).finish()) });
+      this.hsOnDisk = hs;
     }
     return ops;
   }
@@ -145,6 +176,19 @@ export class RaftDiskLayout {
     this.firstOnDisk = Math.max(this.firstOnDisk, compactIndex + 1);
     return ops;
   }
+}
+
+/**
+ * Sealed entry records by entry. Entries are immutable, and a leader's entry
+ * object is what every replica persists when a host shares memory (the
+ * simulator), so each is encoded once. Weak keys: the cache keeps nothing alive.
+ */
+const sealedEntries = new WeakMap<Entry, Uint8Array>();
+
+function encodeEntry(e: Entry): Uint8Array {
+  let rec = sealedEntries.get(e);
+  if (!rec) sealedEntries.set(e, (rec = sealRecord(new Writer(e.data.length + 12).uvar(e.term).bytes(e.data).finish())));
+  return rec;
 }
 
 function encodeSnapshot(s: Snapshot): Uint8Array {

@@ -64,6 +64,9 @@ export interface ReadState {
 /**
  * Work Raft hands back to its host. The host must, in order:
  *  1. persist `snapshot`, `entries` and `hardState` (atomically and durably);
+ *     a Ready whose only change is the commit index need not wait for this
+ *     (commit can always be learned again), only new entries, a snapshot, or a
+ *     new term or vote must be durable first;
  *  2. send `messages` (they may depend on what step 1 made durable);
  *  3. install `snapshot` in the state machine if present, then apply
  *     `committed` in order, and serve `readStates` once applied reaches them;

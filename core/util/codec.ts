@@ -61,8 +61,20 @@ export class Writer {
     return this;
   }
 
+  /** A length-prefixed UTF-8 string, encoded straight into the buffer. */
   str(s: string): this {
-    return this.bytes(utf8Encode(s));
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return this.bytes(utf8Encode(s));
+    this.uvar(s.length);
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+    return this;
   }
 
   u32(x: number): this {
@@ -138,7 +150,8 @@ export class Reader {
 
 /** UTF-8 encoding without TextEncoder (not declared in the core's lib). Lone surrogates become U+FFFD. */
 export function utf8Encode(s: string): Uint8Array {
-  const out: number[] = [];
+  const out = new Uint8Array(s.length * 3);
+  let n = 0;
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
@@ -148,12 +161,23 @@ export function utf8Encode(s: string): Uint8Array {
         i++;
       } else c = 0xfffd;
     } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    if (c < 0x80) out[n++] = c;
+    else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 0x3f);
+    } else if (c < 0x10000) {
+      out[n++] = 0xe0 | (c >> 12);
+      out[n++] = 0x80 | ((c >> 6) & 0x3f);
+      out[n++] = 0x80 | (c & 0x3f);
+    } else {
+      out[n++] = 0xf0 | (c >> 18);
+      out[n++] = 0x80 | ((c >> 12) & 0x3f);
+      out[n++] = 0x80 | ((c >> 6) & 0x3f);
+      out[n++] = 0x80 | (c & 0x3f);
+    }
   }
-  return Uint8Array.from(out);
+  // A surrogate pair takes two code units and four bytes, so 3 bytes per unit always suffice.
+  return out.slice(0, n);
 }
 
 /** Strict UTF-8 decoding; throws DecodeError on malformed input. */

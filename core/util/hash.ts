@@ -59,6 +59,11 @@ export class Hasher {
     return this;
   }
 
+  /** The state as one number of 53 bits, for hash values kept in memory rather than printed. */
+  value(): number {
+    return (this.a >>> 0) * 0x200000 + ((this.b >>> 0) >>> 11);
+  }
+
   /** 16 hex digits. */
   hex(): string {
     return (this.a >>> 0).toString(16).padStart(8, '0') + (this.b >>> 0).toString(16).padStart(8, '0');

@@ -5,17 +5,61 @@ import { Hasher } from '../../core/util/hash.js';
 
 const DIGEST_EVERY = 8;
 
-/** (index, term) as one number: terms stay far below a million in any run. */
-function chainKey(index: number, term: number): number {
-  return index * 1_000_000 + term;
+/**
+ * First-seen chain values by (index, term): per index a short flat list of
+ * term, value pairs (one pair unless terms competed for that index).
+ */
+class ChainRegistry {
+  private byIndex: number[][] = [];
+
+  get(index: number, term: number): number | undefined {
+    const pairs = this.byIndex[index];
+    if (pairs) for (let k = 0; k < pairs.length; k += 2) if (pairs[k] === term) return pairs[k + 1];
+    return undefined;
+  }
+
+  set(index: number, term: number, h: number): void {
+    while (this.byIndex.length <= index) this.byIndex.push([]);
+    this.byIndex[index]!.push(term, h);
+  }
 }
 
 /** Entry payloads are immutable and shared between replicas in the simulator: hash each once. */
-const dataHashes = new WeakMap<Uint8Array, string>();
-function dataHash(d: Uint8Array): string {
+const dataHashes = new WeakMap<Uint8Array, number>();
+function dataHash(d: Uint8Array): number {
   let h = dataHashes.get(d);
-  if (h === undefined) dataHashes.set(d, (h = new Hasher().bytes(d).hex()));
+  if (h === undefined) dataHashes.set(d, (h = new Hasher().bytes(d).value()));
   return h;
+}
+
+/** A node's chain values by log index, from `base` on; -1 where unknown. Arrays, not maps: this is on every persist. */
+class ChainLog {
+  private vals: number[] = [];
+  constructor(private base: number) {}
+
+  get(i: number): number {
+    const k = i - this.base;
+    return k >= 0 && k < this.vals.length ? this.vals[k]! : -1;
+  }
+
+  /** Sets the value at i, dropping everything after it (i is at most one past the end). */
+  set(i: number, h: number): void {
+    const k = i - this.base;
+    if (k < 0) return;
+    while (this.vals.length < k) this.vals.push(-1);
+    this.vals.length = k;
+    this.vals.push(h);
+  }
+
+  /** Forgets indexes >= i (a truncation). */
+  truncate(i: number): void {
+    this.vals.length = Math.max(0, Math.min(this.vals.length, i - this.base));
+  }
+}
+
+/** One link of a log's hash chain (53-bit values): the chain up to the previous entry, this entry's term and payload hash. */
+function chainStep(prev: number, term: number, data: number): number {
+  return new Hasher().num(prev).num(term).num(data).value();
 }
 
 /**
@@ -37,14 +81,12 @@ export class RaftSafetyChecker implements NodeObserver {
   snapshotsInstalled = 0;
   private leaderOfTerm = new Map<number, NodeId>();
   /** Applied entries by index: their term and data hash. */
-  private applied: ({ term: number; hash: string } | undefined)[] = [];
+  private applied: ({ term: number; hash: number } | undefined)[] = [];
   private maxApplied = 0;
-  /** Hash chain value of the log prefix ending at (index, term), as first seen; keyed by chainKey. */
-  private chainAt = new Map<number, string>();
-  /** Per node: chain value at each index of its log (undefined where unknown). */
-  private chains = new Map<NodeId, Map<number, string>>();
-  /** Per node: the highest index in its chain map, so a truncation deletes only what is past it. */
-  private chainTop = new Map<NodeId, number>();
+  /** Hash chain value of the log prefix ending at (index, term), as first seen. */
+  private chainAt = new ChainRegistry();
+  /** Per node: chain value at each index of its log. */
+  private chains = new Map<NodeId, ChainLog>();
   private lastApplied = new Map<NodeId, number>();
   private digests = new Map<number, string>();
 
@@ -81,12 +123,11 @@ export class RaftSafetyChecker implements NodeObserver {
   /** A node (re)started from its disk: rebuild what we track of it. */
   onStart(id: NodeId, node: Node): void {
     const log = node.raft.log;
-    const chain = new Map<number, string>();
     const base = log.firstIndex() - 1;
-    const baseHash = base === 0 ? 'genesis' : this.chainAt.get(chainKey(base, log.term(base)!));
+    const chain = new ChainLog(base);
+    const baseHash = base === 0 ? 0 : this.chainAt.get(base, log.term(base)!);
     if (baseHash !== undefined) chain.set(base, baseHash);
     this.chains.set(id, chain);
-    this.chainTop.set(id, base);
     const entries = log.slice(log.firstIndex(), log.lastIndex() + 1) ?? [];
     this.extendChain(id, chain, entries);
     this.lastApplied.set(id, log.applied);
@@ -94,32 +135,31 @@ export class RaftSafetyChecker implements NodeObserver {
 
   onPersisted(id: NodeId, rd: Ready): void {
     let chain = this.chains.get(id);
-    if (!chain) this.chains.set(id, (chain = new Map()));
+    if (!chain) {
+      // A node seen for the first time starts from the empty log, whose chain value is 0.
+      this.chains.set(id, (chain = new ChainLog(0)));
+      chain.set(0, 0);
+    }
     if (rd.snapshot) {
       const m = rd.snapshot.meta;
-      chain.clear();
-      this.chainTop.set(id, m.index);
-      const h = this.chainAt.get(chainKey(m.index, m.term));
+      this.chains.set(id, (chain = new ChainLog(m.index)));
+      const h = this.chainAt.get(m.index, m.term);
       if (h !== undefined) chain.set(m.index, h);
     }
     if (rd.entries.length) {
-      const first = rd.entries[0]!.index;
-      const top = this.chainTop.get(id) ?? 0;
-      for (let k = first; k <= top; k++) chain.delete(k);
+      chain.truncate(rd.entries[0]!.index);
       this.extendChain(id, chain, rd.entries);
     }
   }
 
-  private extendChain(id: NodeId, chain: Map<number, string>, entries: readonly Entry[]): void {
-    if (entries.length) this.chainTop.set(id, entries[entries.length - 1]!.index);
+  private extendChain(id: NodeId, chain: ChainLog, entries: readonly Entry[]): void {
     for (const e of entries) {
       const prev = chain.get(e.index - 1);
-      if (prev === undefined) continue;
-      const h = new Hasher().str(prev).num(e.term).str(dataHash(e.data)).hex();
+      if (prev < 0) continue;
+      const h = chainStep(prev, e.term, dataHash(e.data));
       chain.set(e.index, h);
-      const key = chainKey(e.index, e.term);
-      const seen = this.chainAt.get(key);
-      if (seen === undefined) this.chainAt.set(key, h);
+      const seen = this.chainAt.get(e.index, e.term);
+      if (seen === undefined) this.chainAt.set(e.index, e.term, h);
       else if (seen !== h) this.fail(`log matching: node ${id} holds (index ${e.index}, term ${e.term}) with a different log prefix than another node`);
     }
   }

@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DecodeError, Reader, Writer, utf8Decode, utf8Encode } from '../../core/util/codec.js';
+import { crc32 } from '../../core/util/crc32.js';
+
+describe('codec', () => {
+  it('encodes UTF-8 exactly as the platform does (lone surrogates as U+FFFD)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(Buffer.from(utf8Encode(s)).equals(Buffer.from(new TextEncoder().encode(s)))).toBe(true);
+        const w = new Writer(1).str(s).finish();
+        expect(new Reader(w).str()).toBe(new TextDecoder().decode(new TextEncoder().encode(s)));
+      }),
+    );
+  });
+
+  it('rejects malformed UTF-8 instead of guessing', () => {
+    for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xff], [0xf4, 0x90, 0x80, 0x80]]) {
+      expect(() => utf8Decode(Uint8Array.from(bad)), bad.join(',')).toThrow(DecodeError);
+    }
+  });
+
+  it('round-trips varints, bytes and u32, and reports truncation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.maxSafeNat(), fc.nat(255))), fc.uint8Array(), fc.nat(0xffffffff), (ns, bytes, u) => {
+        const w = new Writer(2);
+        for (const n of ns) w.uvar(n);
+        w.bytes(bytes).u32(u);
+        const buf = w.finish();
+        const r = new Reader(buf);
+        for (const n of ns) expect(r.uvar()).toBe(n);
+        expect(r.bytes()).toEqual(bytes);
+        expect(r.u32()).toBe(u);
+        r.end();
+        if (buf.length) expect(() => {
+          const t = new Reader(buf.subarray(0, buf.length - 1));
+          for (const _ of ns) t.uvar();
+          t.bytes();
+          t.u32();
+        }).toThrow(DecodeError);
+      }),
+    );
+  });
+
+  it('computes the standard CRC-32', () => {
+    expect(crc32(Uint8Array.from('123456789', (c) => c.charCodeAt(0)))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+});
