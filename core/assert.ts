@@ -5,8 +5,13 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-export function assert(cond: unknown, message = 'assertion failed'): asserts cond {
-  if (!cond) throw new AssertionError(message);
+/**
+ * Throws AssertionError when `cond` is falsy. A message that must be built
+ * (a template with values) is passed as a function, so hot paths pay for it
+ * only when the assert fails.
+ */
+export function assert(cond: unknown, message: string | (() => string) = 'assertion failed'): asserts cond {
+  if (!cond) throw new AssertionError(typeof message === 'function' ? message() : message);
 }
 
 /** Ends every switch over a discriminated union: a new variant fails to type-check. */

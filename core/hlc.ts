@@ -36,7 +36,8 @@ export function isValidTs(t: Timestamp): boolean {
 
 /** Asserts that `t` is well-formed; a malformed timestamp in the core is a programmer error. */
 export function assertTs(t: Timestamp, what = 'timestamp'): void {
-  assert(isValidTs(t), `malformed ${what}: ${JSON.stringify(t)}`);
+  // The message is built only on failure: this runs for every encoded timestamp.
+  if (!isValidTs(t)) assert(false, () => `malformed ${what}: ${JSON.stringify(t)}`);
 }
 
 /** Negative, zero or positive as a is before, equal to or after b. */
@@ -151,13 +152,13 @@ export class Hlc {
     private readonly clock: Clock,
     readonly maxOffsetMs: number,
   ) {
-    assert(Number.isFinite(maxOffsetMs) && maxOffsetMs >= 0, `bad maxOffsetMs: ${maxOffsetMs}`);
+    assert(Number.isFinite(maxOffsetMs) && maxOffsetMs >= 0, () => `bad maxOffsetMs: ${maxOffsetMs}`);
   }
 
   /** The physical clock as a whole number of ms; readings before the epoch count as 0. */
   private physical(): number {
     const ms = this.clock.nowMs();
-    assert(Number.isFinite(ms), `clock returned ${ms}`);
+    assert(Number.isFinite(ms), () => `clock returned ${ms}`);
     return Math.max(0, Math.floor(ms));
   }
 

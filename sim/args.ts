@@ -13,7 +13,8 @@ export const HELP = `usage: npm run sim -- [options]
                     faults: ${FAULT_NAMES.join(', ')}
   --tuning T        swarm | default: draw the system's knobs (tick, batch sizes, disk latency...)
                     per seed, or use the defaults (default: swarm when --faults is swarm)
-  --workload W      register (default)
+  --workload W      register (default): single-key get/put/cas/delete, checked for linearizability
+                    list-append: serializable transactions (Elle's model), checked for dependency cycles
   --json            print one JSON line instead of the table
   -h, --help        this text
 
@@ -88,7 +89,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
       }
       case '--workload': {
         const w = value();
-        if (w !== 'register') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register`);
+        if (w !== 'register' && w !== 'list-append') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register, list-append`);
         options.workload = w;
         break;
       }

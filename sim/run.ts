@@ -4,7 +4,12 @@ import { describeFaults, noFaults, swarm, type FaultOptions } from './faults.js'
 import { Nemesis } from './nemesis.js';
 import { Rng } from './rng.js';
 import { RegisterWorkload } from './workloads/register.js';
-import { World } from './world.js';
+import { World, type SimNode, type WorldOptions } from './world.js';
+import { Node } from '../core/cluster/node.js';
+import { TxnNode } from '../core/txn/node.js';
+import type { PartitionStateMachine } from '../core/txn/partition.js';
+import { checkListAppend, formatAnomaly } from './checkers/elle.js';
+import { ListAppendWorkload } from './workloads/list-append.js';
 
 export type Verdict = 'ok' | 'correctness' | 'liveness' | 'crash';
 
@@ -19,7 +24,9 @@ export interface SimOptions {
   faults: FaultOptions | 'swarm';
   /** The system's knobs: drawn per seed ('swarm'), or the defaults; unset means swarm exactly when faults are. */
   tuning?: 'swarm' | 'default';
-  workload: 'register';
+  workload: 'register' | 'list-append';
+  /** For list-append: builds each node's partition state machine (tests plant broken commit rules through it). */
+  makeStateMachine?: () => PartitionStateMachine;
   /** After healing, a write must succeed within this long. */
   /**
    * After healing, a write must succeed within this long plus one client
@@ -113,36 +120,25 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   const tuning = swarmKnobs ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
   // A request should outlive an election or two before the node gives up on it.
   const requestTimeoutMs = Math.max(800, 3 * tuning.electionTicks * tuning.tickMs);
-  const world = new World(rng, {
-    nodes: o.nodes,
-    tickMs: tuning.tickMs,
-    faults,
-    diskLatencyMs: tuning.diskLatencyMs,
-    node: {
-      snapshotEntries: tuning.snapshotEntries,
-      keepEntries: tuning.keepEntries,
-      requestTimeoutMs,
-      raft: { entriesPerMsgMax: tuning.entriesPerMsgMax, inflightMsgsMax: tuning.inflightMsgsMax, electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks },
-      ...o.node,
-    },
-  });
+  const nodeOptions = {
+    snapshotEntries: tuning.snapshotEntries,
+    keepEntries: tuning.keepEntries,
+    requestTimeoutMs,
+    raft: { entriesPerMsgMax: tuning.entriesPerMsgMax, inflightMsgsMax: tuning.inflightMsgsMax, electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks },
+    ...o.node,
+  };
   const healAt = Math.floor(o.durationMs * 0.7);
   const quiesceMs = 3_000;
   const clientTimeoutMs = requestTimeoutMs + 500;
   const livenessBoundMs = o.livenessMs + clientTimeoutMs;
   // Clients keep going at least until the liveness bound, so the check can be met.
   const workloadEndMs = Math.max(o.durationMs, healAt + livenessBoundMs);
-  const workload = new RegisterWorkload(
-    {
-      now: () => world.now,
-      at: (t, fn) => world.at(t, fn),
-      request: (n, req, reply) => world.clientRequest(n, req, reply),
-      nodes: world.ids,
-      trace: (k, a, b, c) => world.trace(k, a, b, c),
-    },
-    rng.fork('workload'),
-    { clients: o.nodes + 2, keys: 4, stopAtMs: workloadEndMs, timeoutMs: clientTimeoutMs },
-  );
+  const worldOptions = { nodes: o.nodes, tickMs: tuning.tickMs, faults, diskLatencyMs: tuning.diskLatencyMs, node: nodeOptions };
+  const clients = { clients: o.nodes + 2, stopAtMs: workloadEndMs, timeoutMs: clientTimeoutMs };
+  const { world, workload } =
+    o.workload === 'register'
+      ? registerRun(rng, worldOptions, clients)
+      : listAppendRun(rng, worldOptions, clients, o.makeStateMachine);
   const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
 
   const violations: string[] = [];
@@ -160,10 +156,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
     verdict = 'crash';
     violations.push(`crash at t=${world.now.toFixed(1)}ms: ${world.crashError.stack ?? world.crashError.message}`);
   } else {
-    violations.push(...world.checker.violations);
-    const lin = checkLinearizable(workload.history);
-    if (lin.ok === false) violations.push(`linearizability: key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops.slice(0, 60))}`);
-    else if (lin.ok === 'unknown') violations.push(`linearizability: undecided for key ${lin.key}: ${lin.reason}`);
+    violations.push(...world.checker.violations, ...workload.check());
     if (violations.length) verdict = 'correctness';
     else {
       const live = checkLiveness(world, workload, healAt, livenessBoundMs);
@@ -193,12 +186,66 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   };
 }
 
+/** What a run needs of its workload, whatever it does. */
+interface SimWorkload {
+  start(): void;
+  counts(): { ok: number; failed: number; indeterminate: number };
+  writeSucceededSince(t: number): { ok: boolean; atMs: number };
+  /** Checks the history; returns violations. */
+  check(): string[];
+}
+
+type WorldOptionsBase = Omit<WorldOptions<SimNode>, 'makeNode'>;
+type ClientOptions = { clients: number; stopAtMs: number; timeoutMs: number };
+
+function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: World; workload: SimWorkload } {
+  const world = new World<Node>(rng, { ...w, makeNode: (io, opts, obs) => new Node(io, opts, obs) });
+  const wl = new RegisterWorkload(
+    {
+      now: () => world.now,
+      at: (t, fn) => world.at(t, fn),
+      request: (n, req, reply) => world.clientCall(n, (node, answer) => node.request(req, answer), reply),
+      nodes: world.ids,
+      trace: (k, a, b, cc) => world.trace(k, a, b, cc),
+    },
+    rng.fork('workload'),
+    { ...c, keys: 4 },
+  );
+  const check = () => {
+    const lin = checkLinearizable(wl.history);
+    if (lin.ok === false) return [`linearizability: key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops.slice(0, 60))}`];
+    if (lin.ok === 'unknown') return [`linearizability: undecided for key ${lin.key}: ${lin.reason}`];
+    return [];
+  };
+  return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
+}
+
+function listAppendRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+  const world = new World<TxnNode>(rng, { ...w, makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, makeStateMachine }, obs) });
+  const wl = new ListAppendWorkload(
+    {
+      now: () => world.now,
+      at: (t, fn) => world.at(t, fn),
+      execute: (n, program, reply) => world.clientCall(n, (node, answer) => node.execute(program, answer), reply),
+      nodes: world.ids,
+      trace: (k, a, b, cc) => world.trace(k, a, b, cc),
+    },
+    rng.fork('workload'),
+    { ...c, keys: 5, opsMax: 4 },
+  );
+  const check = () => {
+    const r = checkListAppend(wl.history);
+    return r.anomalies.slice(0, 5).map((a) => `serializability: ${formatAnomaly(a)}`);
+  };
+  return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
+}
+
 /**
  * After healing: a write invoked after the heal must succeed within the
  * bound, and once the clients stop, every surviving replica must have applied
  * the same log to the same state. Returns a description of the failure, or null.
  */
-function checkLiveness(world: World, workload: RegisterWorkload, healAt: number, livenessMs: number): string | null {
+function checkLiveness(world: World, workload: SimWorkload, healAt: number, livenessMs: number): string | null {
   const w = workload.writeSucceededSince(healAt);
   if (!w.ok) return `no write invoked after the heal at ${healAt}ms succeeded`;
   if (w.atMs > healAt + livenessMs) return `first write after the heal succeeded only at ${w.atMs.toFixed(0)}ms (bound ${healAt + livenessMs}ms)`;

@@ -1,6 +1,6 @@
-import { Node, type NodeMessage, type NodeOptions } from '../core/cluster/node.js';
+import type { NodeMessage, ReplicaObserver, ReplicaOptions } from '../core/cluster/replica.js';
 import type { Io } from '../core/io.js';
-import type { KvReply, KvRequest } from '../core/kv/types.js';
+import type { Raft } from '../core/raft/raft.js';
 import { CorruptionError } from '../core/raft/storage.js';
 import type { NodeId } from '../core/raft/types.js';
 import { Hasher } from '../core/util/hash.js';
@@ -12,13 +12,24 @@ import type { FaultOptions } from './faults.js';
 import { SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
 
-/** One node slot: the disk and clock outlive crashes; the Node does not. */
-export interface NodeSlot {
+/** What the world needs of a node, whatever it serves. */
+export interface SimNode {
+  readonly raft: Raft;
+  readonly sm: { digest(): string };
+  start(): void;
+  receive(m: NodeMessage): void;
+  transferLeader(to: NodeId): void;
+}
+
+export type NodeFactory<N extends SimNode> = (io: Io<NodeMessage>, opts: ReplicaOptions, observer: ReplicaObserver) => N;
+
+/** One node slot: the disk and clock outlive crashes; the node does not. */
+export interface NodeSlot<N extends SimNode = SimNode> {
   id: NodeId;
   disk: SimDisk;
   clock: SimClock;
   rng: Rng;
-  node: Node | null;
+  node: N | null;
   /** Bumped at every crash; events scheduled by an older incarnation are dropped. */
   incarnation: number;
   /** The disk failed its checksums at recovery: this replica is gone for good. */
@@ -26,12 +37,13 @@ export interface NodeSlot {
   crashes: number;
 }
 
-export interface WorldOptions {
+export interface WorldOptions<N extends SimNode> {
   nodes: number;
   tickMs: number;
   faults: FaultOptions;
   diskLatencyMs: { min: number; max: number };
-  node: Omit<NodeOptions, 'id' | 'voters' | 'tickMs'>;
+  node: Omit<ReplicaOptions, 'id' | 'voters' | 'tickMs'>;
+  makeNode: NodeFactory<N>;
 }
 
 /**
@@ -40,10 +52,10 @@ export interface WorldOptions {
  * effect is folded into the trace hash, so two runs of a seed can be compared
  * with one string.
  */
-export class World {
+export class World<N extends SimNode = SimNode> {
   readonly queue = new EventQueue();
   readonly net: SimNetwork;
-  readonly slots: NodeSlot[] = [];
+  readonly slots: NodeSlot<N>[] = [];
   readonly checker: RaftSafetyChecker;
   readonly ids: NodeId[];
   private hasher = new Hasher();
@@ -55,7 +67,7 @@ export class World {
 
   constructor(
     readonly rng: Rng,
-    readonly opts: WorldOptions,
+    readonly opts: WorldOptions<N>,
   ) {
     this.clientNetRng = rng.fork('client-network');
     this.ids = Array.from({ length: opts.nodes }, (_, i) => i + 1);
@@ -66,7 +78,7 @@ export class World {
     for (const id of this.ids) {
       const clock = new SimClock(() => this.now);
       const diskRng = rng.fork(`disk/${id}`);
-      const slot: NodeSlot = {
+      const slot: NodeSlot<N> = {
         id,
         clock,
         rng: rng.fork(`node/${id}`),
@@ -105,7 +117,7 @@ export class World {
   }
 
   /** Schedules an event owned by a node's current incarnation; dropped if it crashes first. */
-  scheduleFor(slot: NodeSlot, at: number, kind: string, fn: () => void): void {
+  scheduleFor(slot: NodeSlot<N>, at: number, kind: string, fn: () => void): void {
     const inc = slot.incarnation;
     this.queue.push(Math.max(at, this.now), () => {
       if (slot.incarnation !== inc || !slot.node) return;
@@ -130,7 +142,7 @@ export class World {
     if (!this.crashError) this.now = Math.max(this.now, until);
   }
 
-  start(slot: NodeSlot): void {
+  start(slot: NodeSlot<N>): void {
     if (slot.node || slot.failStopped) return;
     slot.disk.restart();
     const io: Io<NodeMessage> = {
@@ -149,7 +161,7 @@ export class World {
       network: { send: (to, msg) => this.send(slot.id, to, msg) },
     };
     try {
-      const node = new Node(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, this.checker);
+      const node = this.opts.makeNode(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, this.checker);
       slot.node = node;
       this.trace('start', slot.id);
       this.checker.onStart(slot.id, node);
@@ -163,7 +175,7 @@ export class World {
     }
   }
 
-  crash(slot: NodeSlot): void {
+  crash(slot: NodeSlot<N>): void {
     if (!slot.node) return;
     slot.node = null;
     slot.incarnation++;
@@ -186,31 +198,34 @@ export class World {
     }
   }
 
-  /** A client's request to a node: one hop of latency each way; lost if the node is down. */
-  clientRequest(nodeId: NodeId, req: KvRequest, reply: (r: KvReply) => void): void {
+  /**
+   * A client's call to a node: one hop of latency each way. Lost if the node
+   * is down on arrival, or crashes before it answers.
+   */
+  clientCall<R>(nodeId: NodeId, call: (node: N, answer: (r: R) => void) => void, reply: (r: R) => void): void {
     const hop = () => 0.2 + this.clientNetRng.exp(1);
     this.queue.push(this.now + hop(), () => {
       const slot = this.slots[nodeId - 1]!;
       if (!slot.node) return;
       const inc = slot.incarnation;
-      slot.node.request(req, (r) => {
+      call(slot.node, (r) => {
         if (slot.incarnation !== inc) return;
-        this.trace('reply', nodeId, req.client, req.seq);
+        this.trace('reply', nodeId);
         this.queue.push(this.now + hop(), () => reply(r));
       });
     });
   }
 
   /** The leader with the highest term among live nodes, if any. */
-  leader(): NodeSlot | null {
-    let best: NodeSlot | null = null;
+  leader(): NodeSlot<N> | null {
+    let best: NodeSlot<N> | null = null;
     for (const s of this.slots) {
       if (s.node?.raft.role === 'leader' && (!best || s.node.raft.term > best.node!.raft.term)) best = s;
     }
     return best;
   }
 
-  liveSlots(): NodeSlot[] {
+  liveSlots(): NodeSlot<N>[] {
     return this.slots.filter((s) => s.node !== null);
   }
 }

@@ -1,6 +1,7 @@
 import { assertNever } from '../assert.js';
 import { DecodeError, Reader, Writer } from '../util/codec.js';
 import { Hasher } from '../util/hash.js';
+import type { ReplicatedStateMachine } from '../cluster/replica.js';
 import type { KvOp, KvRequest, KvResult } from './types.js';
 
 /**
@@ -13,18 +14,19 @@ import type { KvOp, KvRequest, KvResult } from './types.js';
  * part of the replicated state, so a repeat returns the first result and
  * changes nothing (the Raft thesis, section 6.3).
  */
-export class KvStateMachine {
+export class KvStateMachine implements ReplicatedStateMachine {
   private data = new Map<string, string>();
   private sessions = new Map<number, { seq: number; result: KvResult }>();
 
-  /** Applies an encoded command; returns the request and its result. */
-  apply(cmd: Uint8Array): { req: KvRequest; result: KvResult } {
+  /** Applies an encoded command; returns the id of its request ("client:seq") and its result. */
+  apply(cmd: Uint8Array): { requestId: string; result: KvResult } {
     const req = decodeCommand(cmd);
+    const requestId = `${req.client}:${req.seq}`;
     const s = this.sessions.get(req.client);
-    if (s && req.seq <= s.seq) return { req, result: s.seq === req.seq ? s.result : resultOfStale(req.op) };
+    if (s && req.seq <= s.seq) return { requestId, result: s.seq === req.seq ? s.result : resultOfStale(req.op) };
     const result = this.exec(req.op);
     this.sessions.set(req.client, { seq: req.seq, result });
-    return { req, result };
+    return { requestId, result };
   }
 
   /** Reads outside the log (served after a ReadIndex confirmed the read point). */

@@ -65,7 +65,7 @@ export class MvccStore {
    * required: '\u0100' lies above every key of the SQL layer.
    */
   scan(start: string, end: string, ts: Timestamp, limit?: number): ScanResult {
-    assert(limit === undefined || (Number.isInteger(limit) && limit >= 1), `bad scan limit ${limit}`);
+    assert(limit === undefined || (Number.isInteger(limit) && limit >= 1), () => `bad scan limit ${limit}`);
     const rows: ScanRow[] = [];
     const intents: { key: string; intent: Intent }[] = [];
     const h = new Hasher();
@@ -209,7 +209,7 @@ export class MvccStore {
       if (done !== undefined) {
         const r = done.result;
         const consistent = decision === 'abort' ? !r.ok : r.ok && compareTs(r.commitTs, decision.commitTs) === 0;
-        assert(consistent, `resolve of ${txnId} contradicts its earlier outcome`);
+        assert(consistent, () => `resolve of ${txnId} contradicts its earlier outcome`);
       }
       return 'noop';
     }
@@ -249,7 +249,7 @@ export class MvccStore {
         this.s.versions.set(w.key, [{ ts, value: w.value }]);
         this.s.keys.add(w.key);
       } else {
-        assert(compareTs(vs[0]!.ts, ts) < 0, `version of ${JSON.stringify(w.key)} at ${formatTs(ts)} is not the newest`);
+        assert(compareTs(vs[0]!.ts, ts) < 0, () => `version of ${JSON.stringify(w.key)} at ${formatTs(ts)} is not the newest`);
         vs.unshift({ ts, value: w.value });
       }
     }

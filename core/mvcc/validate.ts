@@ -39,7 +39,7 @@ export function checkTxnShape(t: TxnCheck): void {
   for (const r of t.reads) {
     if (r.versionTs === null) continue;
     assertTs(r.versionTs, 'versionTs');
-    assert(compareTs(r.versionTs, t.snapshotTs) <= 0, `read of ${JSON.stringify(r.key)} saw a version above the snapshot`);
+    assert(compareTs(r.versionTs, t.snapshotTs) <= 0, () => `read of ${JSON.stringify(r.key)} saw a version above the snapshot`);
   }
   assert(new Set(t.writes).size === t.writes.length, 'duplicate key in writes');
 }

@@ -84,7 +84,7 @@ export class RaftLog {
     let k = 0;
     while (k < entries.length && this.matchTerm(entries[k]!.index, entries[k]!.term)) k++;
     if (k < entries.length) {
-      assert(entries[k]!.index > this.committed, `conflict at committed index ${entries[k]!.index}`);
+      assert(entries[k]!.index > this.committed, () => `conflict at committed index ${entries[k]!.index}`);
       this.append(entries.slice(k));
     }
     this.commitTo(Math.min(commit, lastNew));
@@ -116,7 +116,7 @@ export class RaftLog {
 
   commitTo(i: number): void {
     if (i <= this.committed) return;
-    assert(i <= this.lastIndex(), `commit ${i} beyond last index ${this.lastIndex()}`);
+    assert(i <= this.lastIndex(), () => `commit ${i} beyond last index ${this.lastIndex()}`);
     this.committed = i;
   }
 
@@ -143,7 +143,7 @@ export class RaftLog {
 
   appliedTo(i: number): void {
     if (i <= this.applied) return;
-    assert(i <= this.committed, `applied ${i} beyond commit ${this.committed}`);
+    assert(i <= this.committed, () => `applied ${i} beyond commit ${this.committed}`);
     this.applied = i;
   }
 

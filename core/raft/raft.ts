@@ -529,7 +529,7 @@ export class Raft {
       case 'heartbeat':
       case 'snap':
         // Two leaders in one term would break election safety.
-        assert(false, `leader ${this.id} got ${m.type} from ${m.from} in its own term ${this.term}`);
+        assert(false, () => `leader ${this.id} got ${m.type} from ${m.from} in its own term ${this.term}`);
         return;
       case 'vote-resp':
       case 'read-index-resp':

@@ -53,17 +53,17 @@ export function nullValue(): SqlValue {
 }
 
 export function oidValue(value: string): SqlValue {
-  assert(isValidOid(value), `invalid OID ${JSON.stringify(value)}`);
+  assert(isValidOid(value), () => `invalid OID ${JSON.stringify(value)}`);
   return { type: 'oid', value };
 }
 
 /** A number argument must be a safe integer, so it converts to a bigint exactly. */
 export function int64Value(value: bigint | number): SqlValue {
   if (typeof value === 'number') {
-    assert(Number.isSafeInteger(value), `int64 from a non-integer number ${value}`);
+    assert(Number.isSafeInteger(value), () => `int64 from a non-integer number ${value}`);
     value = BigInt(value);
   }
-  assert(value >= INT64_MIN && value <= INT64_MAX, `int64 out of range: ${value}`);
+  assert(value >= INT64_MIN && value <= INT64_MAX, () => `int64 out of range: ${value}`);
   return { type: 'int64', value };
 }
 
@@ -86,10 +86,10 @@ export function checkValue(v: SqlValue): void {
     case 'null':
       return;
     case 'oid':
-      assert(isValidOid(v.value), `invalid OID ${JSON.stringify(v.value)}`);
+      assert(isValidOid(v.value), () => `invalid OID ${JSON.stringify(v.value)}`);
       return;
     case 'int64':
-      assert(typeof v.value === 'bigint' && v.value >= INT64_MIN && v.value <= INT64_MAX, `int64 out of range: ${v.value}`);
+      assert(typeof v.value === 'bigint' && v.value >= INT64_MIN && v.value <= INT64_MAX, () => `int64 out of range: ${v.value}`);
       return;
     case 'string':
       assert(typeof v.value === 'string', 'string value is not a string');
@@ -334,7 +334,7 @@ function unitsToString(units: ArrayLike<number>): string {
 const HEX = '0123456789abcdef';
 
 export function oidToBytes(oid: string): Uint8Array {
-  assert(isValidOid(oid), `invalid OID ${JSON.stringify(oid)}`);
+  assert(isValidOid(oid), () => `invalid OID ${JSON.stringify(oid)}`);
   const out = new Uint8Array(12);
   for (let i = 0; i < 12; i++) out[i] = parseInt(oid.slice(2 * i, 2 * i + 2), 16);
   return out;

@@ -43,11 +43,11 @@ export function isSafeId(s: string): boolean {
 }
 
 function checkId(s: string, what: string): void {
-  assert(isSafeId(s), `unsafe ${what} ${JSON.stringify(s)}`);
+  assert(isSafeId(s), () => `unsafe ${what} ${JSON.stringify(s)}`);
 }
 
 function checkRowId(rowId: string): void {
-  assert(isValidOid(rowId), `invalid row id ${JSON.stringify(rowId)}`);
+  assert(isValidOid(rowId), () => `invalid row id ${JSON.stringify(rowId)}`);
 }
 
 /** All keys that start with `prefix` (see the U+00FF bound above). */
@@ -158,8 +158,8 @@ export function parseIndexKey(
  * deterministic; callers keep the counter and advance it per id.
  */
 export function newOid(nowMs: number, randomBytes: (n: number) => Uint8Array, counter: number): string {
-  assert(Number.isFinite(nowMs) && nowMs >= 0, `newOid: bad time ${nowMs}`);
-  assert(Number.isSafeInteger(counter) && counter >= 0, `newOid: bad counter ${counter}`);
+  assert(Number.isFinite(nowMs) && nowMs >= 0, () => `newOid: bad time ${nowMs}`);
+  assert(Number.isSafeInteger(counter) && counter >= 0, () => `newOid: bad counter ${counter}`);
   const rnd = randomBytes(5);
   assert(rnd.length === 5, 'newOid: randomBytes(5) must return 5 bytes');
   const secs = Math.floor(nowMs / 1000) % 0x1_0000_0000;

@@ -52,8 +52,8 @@ export interface DecodedRow {
 const scratch = new DataView(new ArrayBuffer(8));
 
 export function encodeRow(schemaVersion: number, rowId: string, values: readonly SqlValue[]): Uint8Array {
-  assert(Number.isSafeInteger(schemaVersion) && schemaVersion >= 0, `bad schema version ${schemaVersion}`);
-  assert(isValidOid(rowId), `invalid row id ${JSON.stringify(rowId)}`);
+  assert(Number.isSafeInteger(schemaVersion) && schemaVersion >= 0, () => `bad schema version ${schemaVersion}`);
+  assert(isValidOid(rowId), () => `invalid row id ${JSON.stringify(rowId)}`);
   const w = new Writer(24 + 12 * values.length);
   w.u8(ROW_FORMAT);
   w.uvar(schemaVersion);

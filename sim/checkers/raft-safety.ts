@@ -1,5 +1,6 @@
-import type { Node, NodeObserver } from '../../core/cluster/node.js';
-import type { KvStateMachine } from '../../core/kv/state-machine.js';
+import type { ReplicaObserver } from '../../core/cluster/replica.js';
+import type { Raft } from '../../core/raft/raft.js';
+import type { ReplicatedStateMachine } from '../../core/cluster/replica.js';
 import type { Entry, NodeId, Ready, Role, Snapshot } from '../../core/raft/types.js';
 import { Hasher } from '../../core/util/hash.js';
 
@@ -74,7 +75,7 @@ function chainStep(prev: number, term: number, data: number): number {
  *    order, without gaps; and replicas' state digests agree (sampled every DIGEST_EVERY indexes,
  *    at snapshots, and at the end of the run).
  */
-export class RaftSafetyChecker implements NodeObserver {
+export class RaftSafetyChecker implements ReplicaObserver {
   readonly violations: string[] = [];
   leadersElected = 0;
   campaigns = 0;
@@ -91,7 +92,7 @@ export class RaftSafetyChecker implements NodeObserver {
   private digests = new Map<number, string>();
 
   constructor(
-    private readonly nodeOf: (id: NodeId) => Node | null,
+    private readonly nodeOf: (id: NodeId) => { readonly raft: Raft } | null,
     private readonly now: () => number,
   ) {}
 
@@ -121,7 +122,7 @@ export class RaftSafetyChecker implements NodeObserver {
   }
 
   /** A node (re)started from its disk: rebuild what we track of it. */
-  onStart(id: NodeId, node: Node): void {
+  onStart(id: NodeId, node: { readonly raft: Raft }): void {
     const log = node.raft.log;
     const base = log.firstIndex() - 1;
     const chain = new ChainLog(base);
@@ -164,7 +165,7 @@ export class RaftSafetyChecker implements NodeObserver {
     }
   }
 
-  onApplied(id: NodeId, e: Entry, sm: KvStateMachine): void {
+  onApplied(id: NodeId, e: Entry, sm: ReplicatedStateMachine): void {
     const last = this.lastApplied.get(id) ?? 0;
     if (e.index !== last + 1) this.fail(`apply order: node ${id} applied index ${e.index} after ${last}`);
     this.lastApplied.set(id, e.index);
@@ -180,13 +181,13 @@ export class RaftSafetyChecker implements NodeObserver {
     if (e.index % DIGEST_EVERY === 0) this.checkDigest(id, e.index, sm);
   }
 
-  onSnapshotInstalled(id: NodeId, s: Snapshot, sm: KvStateMachine): void {
+  onSnapshotInstalled(id: NodeId, s: Snapshot, sm: ReplicatedStateMachine): void {
     this.snapshotsInstalled++;
     this.lastApplied.set(id, s.meta.index);
     this.checkDigest(id, s.meta.index, sm);
   }
 
-  private checkDigest(id: NodeId, index: number, sm: KvStateMachine): void {
+  private checkDigest(id: NodeId, index: number, sm: ReplicatedStateMachine): void {
     const d = sm.digest();
     const seen = this.digests.get(index);
     if (seen === undefined) this.digests.set(index, d);

@@ -1,0 +1,314 @@
+import { assert, assertNever } from '../assert.js';
+import { ErrorCode } from '../errors.js';
+import type { Io } from '../io.js';
+import { Raft, type RaftObserver } from '../raft/raft.js';
+import { RaftDiskLayout } from '../raft/storage.js';
+import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftConfig, type Ready, type Snapshot } from '../raft/types.js';
+
+/** What nodes send each other: all Raft messages of one Ready for one peer, in one frame. */
+export type NodeMessage = { type: 'raft'; from: NodeId; msgs: readonly Message[] };
+
+/**
+ * A state machine replicated through Raft. apply() must be a pure function of
+ * (state, command): every replica applying the same commands in the same order
+ * reaches the same state and returns the same results.
+ */
+export interface ReplicatedStateMachine {
+  /** Applies a command; returns the id of the request it answers and its result. */
+  apply(command: Uint8Array): { requestId: string; result: unknown };
+  /** A canonical image: equal states give equal bytes. */
+  snapshot(): Uint8Array;
+  restore(image: Uint8Array): void;
+  digest(): string;
+}
+
+/** How a request ended. failed: it did not and will not take effect. timeout: it may or may not. */
+export type Outcome<R> = { status: 'ok'; result: R } | { status: 'failed'; code: string; message: string } | { status: 'timeout' };
+
+export interface ReplicaOptions {
+  id: NodeId;
+  voters: readonly NodeId[];
+  /** Local milliseconds per Raft tick. */
+  tickMs: number;
+  raft?: Partial<Omit<RaftConfig, 'id' | 'voters'>>;
+  /** Take a snapshot and compact once this many entries are applied past the log's start. */
+  snapshotEntries: number;
+  /** Entries kept behind a snapshot, so a slightly lagging follower needs no snapshot. */
+  keepEntries: number;
+  /** A request that has no answer after this long (local ms) is answered with timeout. */
+  requestTimeoutMs: number;
+  /** Builds the Raft instance; tests pass a subclass with a deliberately broken rule. */
+  makeRaft?: (cfg: RaftConfig, stored: ConstructorParameters<typeof Raft>[1], randomInt: (n: number) => number, obs: RaftObserver) => Raft;
+}
+
+/** Hooks for the simulator's checkers; the replica never depends on them. */
+export interface ReplicaObserver extends RaftObserver {
+  /** A Ready's snapshot and entries were made durable (before any message depending on them was sent). */
+  onPersisted?(id: NodeId, rd: Ready): void;
+  onApplied?(id: NodeId, entry: Entry, sm: ReplicatedStateMachine): void;
+  onSnapshotInstalled?(id: NodeId, s: Snapshot, sm: ReplicatedStateMachine): void;
+}
+
+interface Waiter<R> {
+  reply: (o: Outcome<R>) => void;
+  deadlineMs: number;
+}
+
+interface PendingRead<SM> extends Waiter<unknown> {
+  read: (sm: SM) => unknown;
+}
+
+/**
+ * One member of a Raft group and the state machine it applies, driven by
+ * events only: start(), receive(), propose(), read(), and the timer and disk
+ * callbacks it registers through Io.
+ *
+ * Requests need no leader at hand: a proposal is forwarded to the leader by
+ * Raft, and its outcome is known here when this replica applies it (apply is
+ * deterministic, so every replica computes the same result). A read waits for
+ * a ReadIndex confirmation, then for this replica to apply up to it.
+ */
+export class Replica<SM extends ReplicatedStateMachine> {
+  readonly id: NodeId;
+  readonly raft: Raft;
+  private readonly layout = new RaftDiskLayout('raft/');
+  private writing = false;
+  /** Inside afterPersist: callbacks may propose, but no new Ready may start before advance(). */
+  private handlingReady = false;
+  private stopped = false;
+  private cancelTick: () => void = () => {};
+  private readCtx = 0;
+  /** Proposals waiting to be applied here, by request id. */
+  private pendingWrites = new Map<string, Waiter<unknown>>();
+  /** Reads waiting for their ReadIndex answer, by ctx. */
+  private pendingReads = new Map<number, PendingRead<SM>>();
+  /** Reads whose read index is known, waiting for apply to reach it. */
+  private readyReads: { index: number; req: PendingRead<SM> }[] = [];
+  /** Payload bytes applied since the last snapshot, and that snapshot's size: see maybeCompact. */
+  private bytesSinceSnapshot = 0;
+  private lastSnapshotBytes = 0;
+
+  constructor(
+    private readonly io: Io<NodeMessage>,
+    private readonly opts: ReplicaOptions,
+    readonly sm: SM,
+    private readonly observer: ReplicaObserver = {},
+  ) {
+    this.id = opts.id;
+    const cfg: RaftConfig = { ...DEFAULT_RAFT_CONFIG, ...opts.raft, id: opts.id, voters: opts.voters };
+    // Recovery reads the disk once; a corrupted record throws CorruptionError and the replica never starts.
+    const stored = this.layout.recover(io.disk.recovered());
+    const randomInt = (n: number) => io.random.int(0, n - 1);
+    this.raft = opts.makeRaft ? opts.makeRaft(cfg, stored, randomInt, observer) : new Raft(cfg, stored, randomInt, observer);
+    if (stored.snapshot) this.sm.restore(stored.snapshot.data);
+    assert(this.raft.log.applied === (stored.snapshot?.meta.index ?? 0), 'applied must start at the snapshot');
+  }
+
+  start(): void {
+    this.scheduleTick();
+    this.process();
+  }
+
+  /** Stops timers; used for clean shutdown. A crash needs no call: the host simply drops the replica. */
+  stop(): void {
+    this.stopped = true;
+    this.cancelTick();
+  }
+
+  receive(m: NodeMessage): void {
+    if (this.stopped) return;
+    switch (m.type) {
+      case 'raft':
+        for (const msg of m.msgs) this.raft.step(msg);
+        break;
+      default:
+        assertNever(m.type, 'node message');
+    }
+    this.process();
+  }
+
+  /**
+   * Proposes a command answering `requestId` (unique per request). `reply` is
+   * called once with the result this replica computes when it applies the
+   * command, or failed (definitely not proposed), or timeout; or never, if the
+   * process crashes.
+   */
+  propose(requestId: string, command: Uint8Array, reply: (o: Outcome<unknown>) => void): void {
+    if (this.stopped) return;
+    if (this.pendingWrites.has(requestId)) return reply({ status: 'failed', code: ErrorCode.InvalidInput, message: `duplicate request id ${requestId}` });
+    this.pendingWrites.set(requestId, { reply, deadlineMs: this.io.clock.nowMs() + this.opts.requestTimeoutMs });
+    if (!this.raft.propose([command])) {
+      this.pendingWrites.delete(requestId);
+      reply(noLeader(this.id));
+    }
+    this.process();
+  }
+
+  /** Runs `read` on the state machine once it reflects everything committed before this call. */
+  read<T>(read: (sm: SM) => T, reply: (o: Outcome<T>) => void): void {
+    if (this.stopped) return;
+    const ctx = ++this.readCtx;
+    this.pendingReads.set(ctx, { read, reply: reply as (o: Outcome<unknown>) => void, deadlineMs: this.io.clock.nowMs() + this.opts.requestTimeoutMs });
+    if (!this.raft.readIndex(ctx)) {
+      this.pendingReads.delete(ctx);
+      reply(noLeader(this.id));
+    }
+    this.process();
+  }
+
+  transferLeader(to: NodeId): void {
+    this.raft.transferLeader(to);
+    this.process();
+  }
+
+  /** The current leader as this replica sees it. */
+  get leader(): NodeId {
+    return this.raft.lead;
+  }
+
+  private scheduleTick(): void {
+    this.cancelTick = this.io.timer.after(this.opts.tickMs, () => {
+      if (this.stopped) return;
+      this.raft.tick();
+      this.expireRequests();
+      this.process();
+      this.scheduleTick();
+    });
+  }
+
+  private expireRequests(): void {
+    if (!this.pendingWrites.size && !this.pendingReads.size && !this.readyReads.length) return;
+    const now = this.io.clock.nowMs();
+    for (const [k, p] of this.pendingWrites) {
+      if (p.deadlineMs <= now) {
+        this.pendingWrites.delete(k);
+        p.reply({ status: 'timeout' });
+      }
+    }
+    for (const [k, p] of this.pendingReads) {
+      if (p.deadlineMs <= now) {
+        this.pendingReads.delete(k);
+        p.reply({ status: 'timeout' });
+      }
+    }
+    if (this.readyReads.length)
+      this.readyReads = this.readyReads.filter((r) => {
+        if (r.req.deadlineMs > now) return true;
+        r.req.reply({ status: 'timeout' });
+        return false;
+      });
+  }
+
+  /**
+   * Drains Raft's Ready: persist, then send, then apply, then advance. While a
+   * disk write is in flight, new work accumulates in Raft and goes out in the
+   * next Ready, so one fsync covers many proposals (group commit).
+   */
+  private process(): void {
+    if (this.writing || this.handlingReady || this.stopped || !this.raft.hasReady()) return;
+    const rd = this.raft.ready();
+    if (!this.layout.mustSync(rd)) return this.afterPersist(rd);
+    const ops = this.layout.opsForReady(rd, this.raft.hardState());
+    this.writing = true;
+    this.io.disk.write(ops, () => {
+      this.writing = false;
+      this.afterPersist(rd);
+    });
+  }
+
+  private afterPersist(rd: Ready): void {
+    if (this.stopped) return;
+    this.handlingReady = true;
+    if (rd.snapshot || rd.entries.length) this.observer.onPersisted?.(this.id, rd);
+    this.sendAll(rd.messages);
+    if (rd.snapshot) {
+      this.sm.restore(rd.snapshot.data);
+      this.observer.onSnapshotInstalled?.(this.id, rd.snapshot, this.sm);
+    }
+    for (const e of rd.committed) this.applyEntry(e);
+    for (const rs of rd.readStates) {
+      const p = this.pendingReads.get(rs.ctx);
+      if (!p) continue;
+      this.pendingReads.delete(rs.ctx);
+      this.readyReads.push({ index: rs.index, req: p });
+    }
+    this.raft.advance(rd);
+    this.serveReads();
+    this.handlingReady = false;
+    this.maybeCompact();
+    this.process();
+  }
+
+  private applyEntry(e: Entry): void {
+    this.bytesSinceSnapshot += e.data.length;
+    if (e.data.length > 0) {
+      const { requestId, result } = this.sm.apply(e.data);
+      const p = this.pendingWrites.get(requestId);
+      if (p) {
+        this.pendingWrites.delete(requestId);
+        p.reply({ status: 'ok', result });
+      }
+    }
+    this.observer.onApplied?.(this.id, e, this.sm);
+  }
+
+  private serveReads(): void {
+    if (!this.readyReads.length) return;
+    const applied = this.raft.log.applied;
+    // Detach the list first: a reply may start new reads (or proposals) at once.
+    const waiting = this.readyReads;
+    this.readyReads = [];
+    for (const r of waiting) {
+      if (r.index <= applied) r.req.reply({ status: 'ok', result: r.req.read(this.sm) });
+      else this.readyReads.push(r);
+    }
+  }
+
+  /** Sends a Ready's messages as one frame per peer, keeping each peer's messages in order. */
+  private sendAll(msgs: readonly Message[]): void {
+    if (!msgs.length) return;
+    // A handful of peers at most: parallel arrays beat a map here.
+    const peers: NodeId[] = [];
+    const frames: Message[][] = [];
+    for (const m of msgs) {
+      let k = peers.indexOf(m.to);
+      if (k < 0) {
+        k = peers.length;
+        peers.push(m.to);
+        frames.push([]);
+      }
+      frames[k]!.push(m);
+    }
+    for (let k = 0; k < peers.length; k++) this.io.network.send(peers[k]!, { type: 'raft', from: this.id, msgs: frames[k]! });
+  }
+
+  /**
+   * Snapshots once snapshotEntries entries are applied past the log's start
+   * and the log written since the last snapshot is at least half that
+   * snapshot's size: the cost of snapshotting a large state is then spread
+   * over as many bytes of log, amortized O(1) per entry.
+   */
+  private maybeCompact(): void {
+    const log = this.raft.log;
+    if (this.writing || log.applied - log.firstIndex() + 1 < this.opts.snapshotEntries) return;
+    if (this.bytesSinceSnapshot * 2 < this.lastSnapshotBytes) return;
+    const index = log.applied;
+    const term = log.term(index);
+    assert(term !== undefined, 'applied entry must be in the log');
+    const snap: Snapshot = { meta: { index, term, voters: this.opts.voters }, data: this.sm.snapshot() };
+    this.lastSnapshotBytes = snap.data.length;
+    this.bytesSinceSnapshot = 0;
+    const compactIndex = Math.max(log.firstIndex() - 1, index - this.opts.keepEntries);
+    const compactTerm = log.term(compactIndex)!;
+    this.raft.compact(snap, compactIndex);
+    this.writing = true;
+    this.io.disk.write(this.layout.opsForCompaction(snap, compactIndex, compactTerm), () => {
+      this.writing = false;
+      this.process();
+    });
+  }
+}
+
+function noLeader(id: NodeId): Outcome<never> {
+  return { status: 'failed', code: ErrorCode.TransactionMustRetry, message: `node ${id}: no leader known, retry` };
+}
