@@ -8,6 +8,7 @@ interface Regression {
   seed: number;
   nodes: number;
   faults: 'swarm';
+  workload?: 'register' | 'list-append';
   note: string;
 }
 
@@ -15,8 +16,8 @@ const regressions = JSON.parse(readFileSync(join(import.meta.dirname, 'seeds.jso
 
 describe('regression seeds', () => {
   for (const r of regressions) {
-    it(`seed ${r.seed} (${r.nodes} nodes): ${r.note.slice(0, 60)}...`, () => {
-      sweep([r.seed], { nodes: r.nodes, faults: r.faults });
+    it(`seed ${r.seed} (${r.nodes} nodes, ${r.workload ?? 'register'}): ${r.note.slice(0, 60)}...`, () => {
+      sweep([r.seed], { nodes: r.nodes, faults: r.faults, workload: r.workload ?? 'register' });
     });
   }
 });
