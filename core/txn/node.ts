@@ -3,9 +3,8 @@ import { ClockOffsetError, Hlc, tsMax, type Timestamp } from '../hlc.js';
 import type { Io } from '../io.js';
 import type { MvccStore } from '../mvcc/store.js';
 import type { CommitResult, PointRead, Value, Write } from '../mvcc/types.js';
-import type { Raft } from '../raft/raft.js';
-import type { NodeId } from '../raft/types.js';
 import { Replica, type NodeMessage, type Outcome, type ReplicaObserver, type ReplicaOptions } from '../cluster/replica.js';
+import { ReplicaNode } from '../cluster/replica-node.js';
 import { encodePartitionCommand } from './commands.js';
 import { PartitionStateMachine } from './partition.js';
 
@@ -62,8 +61,8 @@ export interface TxnNodeOptions extends ReplicaOptions {
  * log order. Read-only transactions are validated too: without it, a commit
  * landing below their snapshot after they read would go unnoticed.
  */
-export class TxnNode {
-  private readonly replica: Replica<PartitionStateMachine>;
+export class TxnNode extends ReplicaNode<PartitionStateMachine> {
+  protected readonly replica: Replica<PartitionStateMachine>;
   private readonly hlc: Hlc;
   private txnCounter = 0;
   private readonly txnIdPrefix: string;
@@ -74,6 +73,7 @@ export class TxnNode {
     private readonly opts: TxnNodeOptions,
     observer: ReplicaObserver = {},
   ) {
+    super();
     this.replica = new Replica(io, opts, opts.makeStateMachine?.() ?? new PartitionStateMachine(), observer);
     // Safety never rests on clocks here (no leases), so a generous offset bound
     // only stops a wildly wrong clock from dragging the cluster's time along.
@@ -83,26 +83,14 @@ export class TxnNode {
     this.txnIdPrefix = `${opts.id}.${io.random.int(0, 0x7fffffff).toString(36)}${io.random.int(0, 0x7fffffff).toString(36)}`;
   }
 
-  get id(): NodeId {
-    return this.replica.id;
-  }
-
-  get raft(): Raft {
-    return this.replica.raft;
-  }
-
-  get sm(): PartitionStateMachine {
-    return this.replica.sm;
-  }
-
-  start(): void {
-    this.replica.start();
+  override start(): void {
+    super.start();
     this.scheduleGc();
   }
 
-  stop(): void {
+  override stop(): void {
     this.stopGc();
-    this.replica.stop();
+    super.stop();
   }
 
   /**
@@ -121,14 +109,6 @@ export class TxnNode {
       }
       this.scheduleGc();
     });
-  }
-
-  receive(m: NodeMessage): void {
-    this.replica.receive(m);
-  }
-
-  transferLeader(to: NodeId): void {
-    this.replica.transferLeader(to);
   }
 
   /**
