@@ -2,6 +2,7 @@ import type { TxnOutcome, TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
+import { Watchdog } from './watchdog.js';
 
 /** What a transactional workload needs from the world. */
 export interface TxnClientWorld {
@@ -35,6 +36,7 @@ export class ListAppendWorkload {
   readonly history: Txn[] = [];
   private nextValue = new Map<string, number>();
   private home: number[] = [];
+  private watchdogs: Watchdog[] = [];
 
   constructor(
     private readonly world: TxnClientWorld,
@@ -45,6 +47,7 @@ export class ListAppendWorkload {
   start(): void {
     for (let c = 1; c <= this.opts.clients; c++) {
       this.home[c] = this.rng.pick(this.world.nodes);
+      this.watchdogs[c] = new Watchdog((t, fn) => this.world.at(t, fn));
       this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(c));
     }
   }
@@ -82,6 +85,7 @@ export class ListAppendWorkload {
     const finish = (status: Txn['status'], reads?: (number[] | null)[]) => {
       if (done) return;
       done = true;
+      this.watchdogs[client]!.clear();
       txn.status = status;
       txn.completeMs = this.world.now();
       if (reads) txn.ops = planned.map((p, i): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: reads[i] ?? null } : { ...p }));
@@ -95,7 +99,7 @@ export class ListAppendWorkload {
       else if (o.status === 'timeout') finish('info');
       else finish('fail');
     });
-    this.world.at(now + this.opts.timeoutMs, () => finish('info'));
+    this.watchdogs[client]!.watch(now + this.opts.timeoutMs, () => finish('info'));
   }
 
   counts(): { ok: number; failed: number; indeterminate: number } {

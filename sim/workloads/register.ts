@@ -1,6 +1,7 @@
 import type { KvReply, KvRequest } from '../../core/kv/types.js';
 import type { HistoryOp, KvOp, KvResult } from '../checkers/linearizability.js';
 import type { Rng } from '../rng.js';
+import { Watchdog } from './watchdog.js';
 
 /** What a workload needs from the world. */
 export interface ClientWorld {
@@ -34,6 +35,7 @@ export class RegisterWorkload {
   private seen: Map<string, string | null>[] = [];
   /** Per client: the node it talks to; it moves to another after a failure or timeout, as real clients do. */
   private home: number[] = [];
+  private watchdogs: Watchdog[] = [];
 
   constructor(
     private readonly world: ClientWorld,
@@ -45,6 +47,7 @@ export class RegisterWorkload {
     for (let c = 1; c <= this.opts.clients; c++) {
       this.seen[c] = new Map();
       this.home[c] = this.rng.pick(this.world.nodes);
+      this.watchdogs[c] = new Watchdog((t, fn) => this.world.at(t, fn));
       this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(c, 1));
     }
   }
@@ -74,6 +77,7 @@ export class RegisterWorkload {
     const finish = (status: HistoryOp['status'], result?: KvResult) => {
       if (done) return;
       done = true;
+      this.watchdogs[client]!.clear();
       h.status = status;
       h.completeMs = this.world.now();
       if (result) {
@@ -92,7 +96,7 @@ export class RegisterWorkload {
       else if (r.status === 'failed') finish('failed');
       else finish('indeterminate');
     });
-    this.world.at(now + this.opts.timeoutMs, () => finish('indeterminate'));
+    this.watchdogs[client]!.watch(now + this.opts.timeoutMs, () => finish('indeterminate'));
   }
 
   counts(): { ok: number; failed: number; indeterminate: number } {
