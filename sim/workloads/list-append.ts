@@ -89,7 +89,11 @@ export class ListAppendWorkload {
       txn.status = status;
       txn.completeMs = this.world.now();
       if (reads) txn.ops = planned.map((p, i): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: reads[i] ?? null } : { ...p }));
-      if (status !== 'ok') this.home[client] = this.rng.pick(this.world.nodes.filter((n) => n !== node));
+      if (status !== 'ok') {
+        // Move to another node, if there is one.
+        const others = this.world.nodes.filter((n) => n !== node);
+        if (others.length) this.home[client] = this.rng.pick(others);
+      }
       this.world.trace('txn-done', client, txn.id, status === 'ok' ? 1 : status === 'fail' ? 2 : 3);
       this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(client));
     };

@@ -86,7 +86,11 @@ export class RegisterWorkload {
         else if (op.f === 'put' || (op.f === 'cas' && result.f === 'cas' && result.ok)) this.seen[client]!.set(op.key, op.value);
         else if (op.f === 'delete') this.seen[client]!.set(op.key, null);
       }
-      if (status !== 'ok') this.home[client] = this.rng.pick(this.world.nodes.filter((n) => n !== node));
+      if (status !== 'ok') {
+        // Move to another node, if there is one.
+        const others = this.world.nodes.filter((n) => n !== node);
+        if (others.length) this.home[client] = this.rng.pick(others);
+      }
       this.world.trace('op-done', client, seq, status === 'ok' ? 1 : status === 'failed' ? 2 : 3);
       this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(client, seq + 1));
     };

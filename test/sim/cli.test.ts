@@ -36,6 +36,14 @@ describe('npm run sim', () => {
     expect(r.stdout).toMatch(/ops\s+\d+ ok, \d+ failed, \d+ indeterminate/);
   });
 
+  it('runs a single-node cluster, with crashes, for both workloads', () => {
+    for (const workload of ['register', 'list-append']) {
+      const r = sim(['--seed', '2', '--nodes', '1', '--faults', 'crash,disk-slow', '--duration', '3s', '--workload', workload, '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim()).verdict).toBe('ok');
+    }
+  });
+
   it('rejects unknown options and bad values with exit code 2', () => {
     for (const args of [['--bogus'], ['--seed', 'x'], ['--nodes', '0'], ['--nodes', '12'], ['--faults', 'crash,meteor'], ['--workload', 'bank2'], ['--duration', '5 minutes'], ['--seed']]) {
       const r = sim(args);
