@@ -15,6 +15,7 @@ export const HELP = `usage: npm run sim -- [options]
                     per seed, or use the defaults (default: swarm when --faults is swarm)
   --workload W      register (default): single-key get/put/cas/delete, checked for linearizability
                     list-append: serializable transactions (Elle's model), checked for dependency cycles
+                    bank: transfers and full audits; every committed audit must see the initial total
   --json            print one JSON line instead of the table
   -h, --help        this text
 
@@ -89,7 +90,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
       }
       case '--workload': {
         const w = value();
-        if (w !== 'register' && w !== 'list-append') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register, list-append`);
+        if (w !== 'register' && w !== 'list-append' && w !== 'bank') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register, list-append, bank`);
         options.workload = w;
         break;
       }

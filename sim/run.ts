@@ -10,6 +10,9 @@ import { TxnNode } from '../core/txn/node.js';
 import type { PartitionStateMachine } from '../core/txn/partition.js';
 import { checkListAppend, formatAnomaly } from './checkers/elle.js';
 import { ListAppendWorkload } from './workloads/list-append.js';
+import { BankWorkload } from './workloads/bank.js';
+import type { TxnClientWorld } from './workloads/txn-clients.js';
+import { checkBank } from './checkers/bank.js';
 
 export type Verdict = 'ok' | 'correctness' | 'liveness' | 'crash';
 
@@ -24,7 +27,7 @@ export interface SimOptions {
   faults: FaultOptions | 'swarm';
   /** The system's knobs: drawn per seed ('swarm'), or the defaults; unset means swarm exactly when faults are. */
   tuning?: 'swarm' | 'default';
-  workload: 'register' | 'list-append';
+  workload: 'register' | 'list-append' | 'bank';
   /** For list-append: builds each node's partition state machine (tests plant broken commit rules through it). */
   makeStateMachine?: () => PartitionStateMachine;
   /** After healing, a write must succeed within this long. */
@@ -138,7 +141,9 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   const { world, workload } =
     o.workload === 'register'
       ? registerRun(rng, worldOptions, clients)
-      : listAppendRun(rng, worldOptions, clients, o.makeStateMachine);
+      : o.workload === 'list-append'
+        ? listAppendRun(rng, worldOptions, clients, o.makeStateMachine)
+        : bankRun(rng, worldOptions, clients, o.makeStateMachine);
   const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
 
   const violations: string[] = [];
@@ -224,22 +229,35 @@ function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: 
   return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
 }
 
-function listAppendRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+/** A world of transactional nodes, and the client side of it a workload drives. */
+function txnWorld(rng: Rng, w: WorldOptionsBase, makeStateMachine?: () => PartitionStateMachine) {
   const world = new World<TxnNode>(rng, { ...w, makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, makeStateMachine }, obs) });
-  const wl = new ListAppendWorkload(
-    {
-      now: () => world.now,
-      at: (t, fn) => world.at(t, fn),
-      execute: (n, program, reply) => world.clientCall(n, (node, answer) => node.execute(program, answer), reply),
-      nodes: world.ids,
-      trace: (k, a, b, cc) => world.trace(k, a, b, cc),
-    },
-    rng.fork('workload'),
-    { ...c, keys: 5, opsMax: 4 },
-  );
+  const clientWorld: TxnClientWorld = {
+    now: () => world.now,
+    at: (t, fn) => world.at(t, fn),
+    execute: (n, program, reply) => world.clientCall(n, (node, answer) => node.execute(program, answer), reply),
+    nodes: world.ids,
+    trace: (k, a, b, cc) => world.trace(k, a, b, cc),
+  };
+  return { world, clientWorld };
+}
+
+function listAppendRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+  const { world, clientWorld } = txnWorld(rng, w, makeStateMachine);
+  const wl = new ListAppendWorkload(clientWorld, rng.fork('workload'), { ...c, keys: 5, opsMax: 4 });
   const check = () => {
     const r = checkListAppend(wl.history);
     return r.anomalies.slice(0, 5).map((a) => `serializability: ${formatAnomaly(a)}`);
+  };
+  return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
+}
+
+function bankRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+  const { world, clientWorld } = txnWorld(rng, w, makeStateMachine);
+  const wl = new BankWorkload(clientWorld, rng.fork('workload'), { ...c, accounts: 6, initialBalance: 100 });
+  const check = () => {
+    const r = checkBank(wl.audits, { accounts: wl.accountNames, total: wl.total });
+    return r.violations.slice(0, 5).map((v) => `bank: audit ${v.txnId}: ${v.kind}: ${v.detail}`);
   };
   return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
 }

@@ -1,26 +1,13 @@
-import type { TxnOutcome, TxnView } from '../../core/txn/node.js';
+import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
-import { Watchdog } from './watchdog.js';
+import { TxnClients, type TxnClientOptions, type TxnClientWorld } from './txn-clients.js';
 
-/** What a transactional workload needs from the world. */
-export interface TxnClientWorld {
-  now(): number;
-  at(at: number, fn: () => void): void;
-  /** Runs a transaction program on a node; the outcome comes back after network latency, or never. */
-  execute<T>(node: number, program: (tx: TxnView) => T, reply: (o: TxnOutcome<T>) => void): void;
-  nodes: readonly number[];
-  trace(kind: string, a?: number, b?: number, c?: number): void;
-}
-
-export interface ListAppendOptions {
-  clients: number;
+export interface ListAppendOptions extends TxnClientOptions {
   keys: number;
   /** Micro-operations per transaction, at most. */
   opsMax: number;
-  stopAtMs: number;
-  timeoutMs: number;
 }
 
 type Planned = { f: 'append'; key: string; value: number } | { f: 'r'; key: string };
@@ -35,21 +22,36 @@ type Planned = { f: 'append'; key: string; value: number } | { f: 'r'; key: stri
 export class ListAppendWorkload {
   readonly history: Txn[] = [];
   private nextValue = new Map<string, number>();
-  private home: number[] = [];
-  private watchdogs: Watchdog[] = [];
+  private readonly clients: TxnClients<(number[] | null)[]>;
 
   constructor(
-    private readonly world: TxnClientWorld,
+    world: TxnClientWorld,
     private readonly rng: Rng,
     private readonly opts: ListAppendOptions,
-  ) {}
+  ) {
+    this.clients = new TxnClients(world, rng, opts, (client) => {
+      const planned = this.plan();
+      const txn: Txn = {
+        id: this.history.length + 1,
+        process: client,
+        invokeMs: 0,
+        completeMs: 0,
+        status: 'info',
+        ops: planned.map((p): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: null } : { ...p })),
+      };
+      this.history.push(txn);
+      return {
+        program: (tx) => runPlan(tx, planned),
+        done: (status, invokeMs, completeMs, reads) => {
+          Object.assign(txn, { status, invokeMs, completeMs });
+          if (reads) txn.ops = planned.map((p, i): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: reads[i] ?? null } : { ...p }));
+        },
+      };
+    });
+  }
 
   start(): void {
-    for (let c = 1; c <= this.opts.clients; c++) {
-      this.home[c] = this.rng.pick(this.world.nodes);
-      this.watchdogs[c] = new Watchdog((t, fn) => this.world.at(t, fn));
-      this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(c));
-    }
+    this.clients.start();
   }
 
   private plan(): Planned[] {
@@ -65,45 +67,6 @@ export class ListAppendWorkload {
       }
     }
     return ops;
-  }
-
-  private issue(client: number): void {
-    const now = this.world.now();
-    if (now >= this.opts.stopAtMs) return;
-    const planned = this.plan();
-    const txn: Txn = {
-      id: this.history.length + 1,
-      process: client,
-      invokeMs: now,
-      completeMs: now,
-      status: 'info',
-      ops: planned.map((p): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: null } : { ...p })),
-    };
-    this.history.push(txn);
-    const node = this.home[client]!;
-    let done = false;
-    const finish = (status: Txn['status'], reads?: (number[] | null)[]) => {
-      if (done) return;
-      done = true;
-      this.watchdogs[client]!.clear();
-      txn.status = status;
-      txn.completeMs = this.world.now();
-      if (reads) txn.ops = planned.map((p, i): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: reads[i] ?? null } : { ...p }));
-      if (status !== 'ok') {
-        // Move to another node, if there is one.
-        const others = this.world.nodes.filter((n) => n !== node);
-        if (others.length) this.home[client] = this.rng.pick(others);
-      }
-      this.world.trace('txn-done', client, txn.id, status === 'ok' ? 1 : status === 'fail' ? 2 : 3);
-      this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(client));
-    };
-    this.world.trace('txn-invoke', client, txn.id, node);
-    this.world.execute(node, (tx) => runPlan(tx, planned), (o) => {
-      if (o.status === 'committed') finish('ok', o.value);
-      else if (o.status === 'timeout') finish('info');
-      else finish('fail');
-    });
-    this.watchdogs[client]!.watch(now + this.opts.timeoutMs, () => finish('info'));
   }
 
   counts(): { ok: number; failed: number; indeterminate: number } {

@@ -1,0 +1,94 @@
+import type { TxnView } from '../../core/txn/node.js';
+import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
+import type { BankRead } from '../checkers/bank.js';
+import type { Rng } from '../rng.js';
+import { TxnClients, type TxnClientOptions, type TxnClientWorld, type TxnStatus } from './txn-clients.js';
+
+export interface BankOptions extends TxnClientOptions {
+  accounts: number;
+  /** Every account starts with this balance; an account never written holds it. */
+  initialBalance: number;
+}
+
+/**
+ * The bank workload: transfers move money between two accounts (never
+ * overdrawing), and audits read every account in one transaction. Transfers
+ * conserve the total, so every committed audit must see exactly the initial
+ * total, with no negative balance: any other sum is a read of a state that
+ * never existed (a torn or non-serializable read).
+ */
+export class BankWorkload {
+  readonly audits: BankRead[] = [];
+  private transfers: { status: TxnStatus; invokeMs: number; completeMs: number }[] = [];
+  private counted = { ok: 0, failed: 0, indeterminate: 0 };
+  readonly accountNames: string[];
+  private readonly clients: TxnClients<Record<string, number> | null>;
+
+  constructor(
+    world: TxnClientWorld,
+    private readonly rng: Rng,
+    private readonly opts: BankOptions,
+  ) {
+    this.accountNames = Array.from({ length: opts.accounts }, (_, i) => `acct${i + 1}`);
+    this.clients = new TxnClients(world, rng, opts, () => (this.rng.chance(0.3) ? this.audit() : this.transfer()));
+  }
+
+  start(): void {
+    this.clients.start();
+  }
+
+  get total(): number {
+    return this.opts.accounts * this.opts.initialBalance;
+  }
+
+  private balance(tx: TxnView, account: string): number {
+    const v = tx.get(account);
+    return v === null ? this.opts.initialBalance : Number(utf8Decode(v));
+  }
+
+  private transfer() {
+    const from = this.rng.pick(this.accountNames);
+    const to = this.rng.pick(this.accountNames.filter((a) => a !== from));
+    const amount = this.rng.int(1, 20);
+    return {
+      program: (tx: TxnView) => {
+        const a = this.balance(tx, from);
+        const b = this.balance(tx, to);
+        if (a < amount) return null;
+        tx.put(from, utf8Encode(String(a - amount)));
+        tx.put(to, utf8Encode(String(b + amount)));
+        return null;
+      },
+      done: (status: TxnStatus, invokeMs: number, completeMs: number) => {
+        this.count(status);
+        this.transfers.push({ status, invokeMs, completeMs });
+      },
+    };
+  }
+
+  private audit() {
+    const id = this.audits.length + this.transfers.length + 1;
+    return {
+      program: (tx: TxnView) => Object.fromEntries(this.accountNames.map((a) => [a, this.balance(tx, a)])),
+      done: (status: TxnStatus, invokeMs: number, completeMs: number, balances?: Record<string, number> | null) => {
+        this.count(status);
+        if (status === 'ok' && balances) this.audits.push({ txnId: id, balances, invokeMs, completeMs });
+      },
+    };
+  }
+
+  private count(status: TxnStatus): void {
+    this.counted[status === 'ok' ? 'ok' : status === 'fail' ? 'failed' : 'indeterminate']++;
+  }
+
+  counts(): { ok: number; failed: number; indeterminate: number } {
+    return { ...this.counted };
+  }
+
+  /** True when some transfer invoked at or after `t` committed. */
+  writeSucceededSince(t: number): { ok: boolean; atMs: number } {
+    let best = Infinity;
+    for (const x of this.transfers) if (x.status === 'ok' && x.invokeMs >= t) best = Math.min(best, x.completeMs);
+    return { ok: best < Infinity, atMs: best };
+  }
+}
