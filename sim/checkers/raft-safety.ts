@@ -70,7 +70,8 @@ function chainStep(prev: number, term: number, data: number): number {
  *  - Election safety: at most one leader per term.
  *  - Log matching: two logs holding an entry with the same index and term hold
  *    the same entries up to it (checked with a hash chain over each node's log).
- *  - Leader completeness: a new leader's log holds every entry applied anywhere.
+ *  - Leader completeness: a new leader holds every entry applied anywhere that
+ *    was committed in an earlier term than its own.
  *  - State machine safety: every node applies the same entry at an index, in
  *    order, without gaps; and replicas' state digests agree (sampled every DIGEST_EVERY indexes,
  *    at snapshots, and at the end of the run).
@@ -81,8 +82,13 @@ export class RaftSafetyChecker implements ReplicaObserver {
   campaigns = 0;
   snapshotsInstalled = 0;
   private leaderOfTerm = new Map<number, NodeId>();
-  /** Applied entries by index: their term and data hash. */
-  private applied: ({ term: number; hash: number } | undefined)[] = [];
+  /**
+   * Applied entries by index: their term, data hash, and the highest term any
+   * node had when the entry was first applied. The entry was committed in a
+   * term no later than that, so every leader of a later term must hold it.
+   */
+  private applied: ({ term: number; hash: number; committedByTerm: number } | undefined)[] = [];
+  private maxTerm = 0;
   private maxApplied = 0;
   /** Hash chain value of the log prefix ending at (index, term), as first seen. */
   private chainAt = new ChainRegistry();
@@ -101,6 +107,7 @@ export class RaftSafetyChecker implements ReplicaObserver {
   }
 
   onRole(id: NodeId, role: Role, term: number): void {
+    this.maxTerm = Math.max(this.maxTerm, term);
     if (role === 'candidate') this.campaigns++;
     if (role !== 'leader') return;
     this.leadersElected++;
@@ -112,7 +119,9 @@ export class RaftSafetyChecker implements ReplicaObserver {
     const log = node.raft.log;
     for (let i = Math.max(1, log.firstIndex()); i <= this.maxApplied; i++) {
       const want = this.applied[i];
-      if (!want) continue;
+      // A leader of an earlier term than the commit's (a stale one, elected by
+      // delayed votes) need not hold the entry: it can commit nothing.
+      if (!want || term <= want.committedByTerm) continue;
       const have = log.term(i);
       if (have !== want.term) {
         this.fail(`leader completeness: new leader ${id} (term ${term}) has term ${have} at index ${i}, applied entry has term ${want.term}`);
@@ -172,7 +181,7 @@ export class RaftSafetyChecker implements ReplicaObserver {
     const hash = dataHash(e.data);
     const want = this.applied[e.index];
     if (!want) {
-      this.applied[e.index] = { term: e.term, hash };
+      this.applied[e.index] = { term: e.term, hash, committedByTerm: Math.max(this.maxTerm, e.term) };
       this.maxApplied = Math.max(this.maxApplied, e.index);
     } else if (want.term !== e.term || want.hash !== hash) {
       this.fail(`state machine safety: node ${id} applied (index ${e.index}, term ${e.term}) but another node applied term ${want.term} there`);

@@ -28,6 +28,22 @@ describe('RaftSafetyChecker', () => {
     expect(c.violations).toEqual([]);
   });
 
+  it('requires committed entries only of leaders of later terms', () => {
+    const logs = new Map<number, Entry[]>([[1, []], [2, [entry(1, 2, 'a')]], [3, []]]);
+    const raftOf = (id: number) => ({ raft: { log: { firstIndex: () => 1, term: (i: number) => logs.get(id)![i - 1]?.term } } }) as never;
+    const c = new RaftSafetyChecker(raftOf, () => 0);
+    c.onRole(2, 'leader', 2);
+    const sm = new KvStateMachine();
+    sm.apply(cmd('a'));
+    c.onApplied(2, entry(1, 2, 'a'), sm);
+    // Node 1 wins term 1 with delayed votes: a stale leader, it need not hold 1/2.
+    c.onRole(1, 'leader', 1);
+    expect(c.violations).toEqual([]);
+    // Node 3 leads term 3 without 1/2: a committed entry is lost.
+    c.onRole(3, 'leader', 3);
+    expect(c.violations.join()).toMatch(/leader completeness/);
+  });
+
   it('flags two leaders in one term', () => {
     const c = checker();
     c.onRole(1, 'leader', 3);
