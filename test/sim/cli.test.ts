@@ -26,6 +26,15 @@ describe('npm run sim', () => {
     expect(ja.verdict).toBe('ok');
   });
 
+  it('is deterministic across processes for the transactional workloads too', () => {
+    for (const workload of ['list-append', 'bank']) {
+      const a = JSON.parse(sim(['--seed', '5', '--workload', workload, '--duration', '4s', '--json']).stdout.trim());
+      const b = JSON.parse(sim(['--seed', '5', '--workload', workload, '--duration', '4s', '--json']).stdout.trim());
+      expect(a.verdict, workload).toBe('ok');
+      expect(b.traceHash, workload).toBe(a.traceHash);
+    }
+  });
+
   it('prints a readable summary', () => {
     const r = sim(['--seed', '3', '--nodes', '5', '--duration', '4s', '--faults', 'crash,partition,loss']);
     expect(r.code).toBe(0);
