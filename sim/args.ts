@@ -29,7 +29,8 @@ export interface CliArgs {
   reproduce: string[];
 }
 
-function parseIntArg(name: string, v: string | undefined, lo: number, hi: number): number {
+/** A whole number in [lo, hi] for option `name`; throws UsageError otherwise. */
+export function parseIntArg(name: string, v: string | undefined, lo: number, hi: number): number {
   if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a whole number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new UsageError(`${name} must be between ${lo} and ${hi}, got ${v}`);
@@ -55,6 +56,12 @@ function parseFaults(v: string | undefined): FaultOptions | 'swarm' {
   return namedFaults(names as FaultName[]);
 }
 
+/** Splits `--flag=value` into its flag and inline value; anything else is a flag with no inline value. */
+export function splitFlag(raw: string): { flag: string; inline: string | undefined } {
+  const eq = raw.indexOf('=');
+  return raw.startsWith('--') && eq > 0 ? { flag: raw.slice(0, eq), inline: raw.slice(eq + 1) } : { flag: raw, inline: undefined };
+}
+
 export function parseArgs(argv: readonly string[], randomSeed: () => number): CliArgs {
   const options: SimOptions = { ...DEFAULT_SIM_OPTIONS };
   let json = false;
@@ -63,9 +70,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
   let faultsText = 'swarm';
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
-    const eq = raw.indexOf('=');
-    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
-    const inline = raw.startsWith('--') && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const { flag, inline } = splitFlag(raw);
     const value = () => (inline !== undefined ? inline : argv[++i]);
     switch (flag) {
       case '--seed':

@@ -1,6 +1,6 @@
 // Parsing, aggregation and formatting for `npm run sim:sweep`. Everything here
 // is pure so it can be tested without processes; sim/sweep.ts runs the workers.
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, parseIntArg, splitFlag, UsageError } from './args.js';
 import { EXIT_CODES, type SimOptions, type SimResult, type Verdict } from './run.js';
 
 export const VERDICTS: readonly Verdict[] = ['ok', 'correctness', 'liveness', 'crash'];
@@ -49,13 +49,6 @@ export interface SweepArgs {
   simText: string;
 }
 
-function wholeNumber(name: string, v: string | undefined, lo: number, hi: number): number {
-  if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a whole number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new UsageError(`${name} must be between ${lo} and ${hi}, got ${v}`);
-  return n;
-}
-
 /**
  * Parses the sweep's own options and hands the rest to sim/args.ts, so the
  * run options mean and validate exactly what they do for `npm run sim`.
@@ -72,22 +65,20 @@ export function parseSweepArgs(argv: readonly string[], cpus: number): SweepArgs
   const simArgv: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
-    const eq = raw.indexOf('=');
-    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
-    const inline = raw.startsWith('--') && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const { flag, inline } = splitFlag(raw);
     const value = () => (inline !== undefined ? inline : argv[++i]);
     switch (flag) {
       case '--seeds':
-        seeds = wholeNumber('--seeds', value(), 1, Number.MAX_SAFE_INTEGER);
+        seeds = parseIntArg('--seeds', value(), 1, Number.MAX_SAFE_INTEGER);
         break;
       case '--from':
-        from = wholeNumber('--from', value(), 0, Number.MAX_SAFE_INTEGER);
+        from = parseIntArg('--from', value(), 0, Number.MAX_SAFE_INTEGER);
         break;
       case '--to':
-        to = wholeNumber('--to', value(), 0, Number.MAX_SAFE_INTEGER);
+        to = parseIntArg('--to', value(), 0, Number.MAX_SAFE_INTEGER);
         break;
       case '--workers':
-        workers = wholeNumber('--workers', value(), 1, 1024);
+        workers = parseIntArg('--workers', value(), 1, 1024);
         break;
       case '--json': {
         // `npm run sim -- --json` is a flag, so a sweep given --json without a
