@@ -1,6 +1,7 @@
 import { assert, assertNever } from '../assert.js';
 import { RaftLog } from './log.js';
 import { Progress } from './progress.js';
+import { ReadOnly, type PendingRead } from './read-only.js';
 import {
   NONE,
   type Entry,
@@ -17,14 +18,6 @@ import {
 
 type Campaign = 'pre-election' | 'election' | 'transfer';
 
-/** A read waiting for a quorum to confirm that this node is still the leader. */
-interface PendingRead {
-  seq: number;
-  ctx: number;
-  from: NodeId;
-  index: number;
-  acks: Set<NodeId>;
-}
 
 /** Observers the simulator's checkers attach; the core never depends on them. */
 export interface RaftObserver {
@@ -58,10 +51,7 @@ export class Raft {
   private heartbeatElapsed = 0;
   private randomizedElectionTicks = 0;
   private leadTransferee: NodeId = NONE;
-  private pendingReads: PendingRead[] = [];
-  /** Reads asked before this leader committed an entry of its own term; served once it has. */
-  private readsAwaitingCommit: { ctx: number; from: NodeId }[] = [];
-  private readSeq = 0;
+  private readonly reads = new ReadOnly();
   private readonly matchScratch: number[] = [];
   private prevHardState: HardState;
   private stepRole: (m: Message) => void = () => {};
@@ -244,8 +234,7 @@ export class Raft {
     this.randomizedElectionTicks = this.cfg.electionTicks + this.randomInt(this.cfg.electionTicks);
     this.leadTransferee = NONE;
     this.votes = new Map();
-    this.pendingReads = [];
-    this.readsAwaitingCommit = [];
+    this.reads.reset();
     this.prs = new Map();
     for (const v of this.cfg.voters) {
       const pr = new Progress(this.log.lastIndex() + 1, this.cfg.inflightMsgsMax);
@@ -627,7 +616,7 @@ export class Raft {
   }
 
   private bcastHeartbeat(): void {
-    const ctx = this.pendingReads.length ? this.pendingReads[this.pendingReads.length - 1]!.seq : 0;
+    const ctx = this.reads.lastSeq;
     for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
       // A follower may commit only what it is known to hold.
@@ -718,7 +707,7 @@ export class Raft {
     // Appends in flight may all have been lost; free a slot so replication resumes.
     if (pr.state === 'replicate' && pr.inflight.length >= this.cfg.inflightMsgsMax) pr.inflight.shift();
     if (pr.match < this.log.lastIndex()) this.sendAppend(m.from);
-    if (m.ctx > 0) this.ackReads(m.from, m.ctx);
+    if (m.ctx > 0) for (const r of this.reads.ack(m.from, m.ctx, this.quorum())) this.releaseRead(r);
   }
 
   // ---- Linearizable reads (ReadIndex) -------------------------------------
@@ -727,36 +716,21 @@ export class Raft {
     if (this.log.term(this.log.committed) !== this.term) {
       // Until it commits an entry of its term, a new leader does not know the
       // real commit index; the read waits for that.
-      this.readsAwaitingCommit.push({ ctx, from });
+      this.reads.defer(ctx, from);
       return;
     }
     const index = this.log.committed;
     if (this.quorum() === 1) {
-      this.releaseRead({ seq: 0, ctx, from, index, acks: new Set() });
+      this.releaseRead({ ctx, from, index });
       return;
     }
-    const seq = ++this.readSeq;
-    this.pendingReads.push({ seq, ctx, from, index, acks: new Set([this.id]) });
+    this.reads.add(ctx, from, index, this.id);
     this.bcastHeartbeat();
   }
 
   private onLeaderCommit(): void {
-    if (!this.readsAwaitingCommit.length || this.log.term(this.log.committed) !== this.term) return;
-    const waiting = this.readsAwaitingCommit;
-    this.readsAwaitingCommit = [];
-    for (const r of waiting) this.leaderReadIndex(r.ctx, r.from);
-  }
-
-  /** A heartbeat answer echoing `seq` confirms leadership for every read up to seq. */
-  private ackReads(from: NodeId, seq: number): void {
-    let released = 0;
-    for (const r of this.pendingReads) {
-      if (r.seq > seq) break;
-      r.acks.add(from);
-    }
-    while (released < this.pendingReads.length && this.pendingReads[released]!.acks.size >= this.quorum()) released++;
-    if (!released) return;
-    for (const r of this.pendingReads.splice(0, released)) this.releaseRead(r);
+    if (this.log.term(this.log.committed) !== this.term) return;
+    for (const r of this.reads.takeDeferred()) this.leaderReadIndex(r.ctx, r.from);
   }
 
   private releaseRead(r: PendingRead): void {
