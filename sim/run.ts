@@ -1,6 +1,6 @@
 import type { NodeOptions } from '../core/cluster/node.js';
 import { checkLinearizable, formatHistory } from './checkers/linearizability.js';
-import { describeFaults, noFaults, swarm, type FaultOptions } from './faults.js';
+import { describeFaults, swarm, type FaultOptions } from './faults.js';
 import { Nemesis } from './nemesis.js';
 import { Rng } from './rng.js';
 import { RegisterWorkload } from './workloads/register.js';
@@ -11,7 +11,7 @@ import type { PartitionStateMachine } from '../core/txn/partition.js';
 import { checkListAppend, formatAnomaly } from './checkers/elle.js';
 import { ListAppendWorkload } from './workloads/list-append.js';
 import { BankWorkload } from './workloads/bank.js';
-import type { TxnClientWorld } from './workloads/txn-clients.js';
+import type { TxnClientWorld } from './workloads/clients.js';
 import { checkBank } from './checkers/bank.js';
 
 export type Verdict = 'ok' | 'correctness' | 'liveness' | 'crash';
@@ -204,6 +204,11 @@ interface SimWorkload {
   check(): string[];
 }
 
+/** A workload with the run's history check attached. */
+function asSimWorkload(wl: Omit<SimWorkload, 'check'>, check: () => string[]): SimWorkload {
+  return { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check };
+}
+
 type WorldOptionsBase = Omit<WorldOptions<SimNode>, 'makeNode'>;
 type ClientOptions = { clients: number; stopAtMs: number; timeoutMs: number };
 
@@ -226,7 +231,7 @@ function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: 
     if (lin.ok === 'unknown') return [`linearizability: undecided for key ${lin.key}: ${lin.reason}`];
     return [];
   };
-  return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
+  return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
 }
 
 /** A world of transactional nodes, and the client side of it a workload drives. */
@@ -249,7 +254,7 @@ function listAppendRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStat
     const r = checkListAppend(wl.history);
     return r.anomalies.slice(0, 5).map((a) => `serializability: ${formatAnomaly(a)}`);
   };
-  return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
+  return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
 }
 
 function bankRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
@@ -259,7 +264,7 @@ function bankRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachi
     const r = checkBank(wl.audits, { accounts: wl.accountNames, total: wl.total });
     return r.violations.slice(0, 5).map((v) => `bank: audit ${v.txnId}: ${v.kind}: ${v.detail}`);
   };
-  return { world: world as unknown as World, workload: { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check } };
+  return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
 }
 
 /**
@@ -289,4 +294,3 @@ function checkLiveness(world: World, workload: SimWorkload, healAt: number, live
   return null;
 }
 
-export { noFaults };

@@ -4,7 +4,6 @@ import { Progress } from './progress.js';
 import { ReadOnly, type PendingRead } from './read-only.js';
 import {
   NONE,
-  type Entry,
   type HardState,
   type Message,
   type NodeId,
@@ -747,4 +746,3 @@ function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
 
-export type { Entry };

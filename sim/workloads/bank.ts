@@ -2,9 +2,9 @@ import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { BankRead } from '../checkers/bank.js';
 import type { Rng } from '../rng.js';
-import { TxnClients, type TxnClientOptions, type TxnClientWorld, type TxnStatus } from './txn-clients.js';
+import { Clients, txnCall, type CallStatus, type ClientOptions, type PlannedCall, type TxnClientWorld } from './clients.js';
 
-export interface BankOptions extends TxnClientOptions {
+export interface BankOptions extends ClientOptions {
   accounts: number;
   /** Every account starts with this balance; an account never written holds it. */
   initialBalance: number;
@@ -19,18 +19,18 @@ export interface BankOptions extends TxnClientOptions {
  */
 export class BankWorkload {
   readonly audits: BankRead[] = [];
-  private transfers: { status: TxnStatus; invokeMs: number; completeMs: number }[] = [];
+  private transfers: { status: CallStatus; invokeMs: number; completeMs: number }[] = [];
   private counted = { ok: 0, failed: 0, indeterminate: 0 };
   readonly accountNames: string[];
-  private readonly clients: TxnClients<Record<string, number> | null>;
+  private readonly clients: Clients<Record<string, number> | null>;
 
   constructor(
-    world: TxnClientWorld,
+    private readonly world: TxnClientWorld,
     private readonly rng: Rng,
     private readonly opts: BankOptions,
   ) {
     this.accountNames = Array.from({ length: opts.accounts }, (_, i) => `acct${i + 1}`);
-    this.clients = new TxnClients(world, rng, opts, () => (this.rng.chance(0.3) ? this.audit() : this.transfer()));
+    this.clients = new Clients(world, rng, opts, (_client, nowMs) => (this.rng.chance(0.3) ? this.audit(nowMs) : this.transfer(nowMs)));
   }
 
   start(): void {
@@ -46,39 +46,35 @@ export class BankWorkload {
     return v === null ? this.opts.initialBalance : Number(utf8Decode(v));
   }
 
-  private transfer() {
+  private transfer(invokeMs: number): PlannedCall<Record<string, number> | null> {
     const from = this.rng.pick(this.accountNames);
     const to = this.rng.pick(this.accountNames.filter((a) => a !== from));
     const amount = this.rng.int(1, 20);
-    return {
-      program: (tx: TxnView) => {
-        const a = this.balance(tx, from);
-        const b = this.balance(tx, to);
-        if (a < amount) return null;
-        tx.put(from, utf8Encode(String(a - amount)));
-        tx.put(to, utf8Encode(String(b + amount)));
-        return null;
-      },
-      done: (status: TxnStatus, invokeMs: number, completeMs: number) => {
-        this.count(status);
-        this.transfers.push({ status, invokeMs, completeMs });
-      },
+    const program = (tx: TxnView) => {
+      const a = this.balance(tx, from);
+      const b = this.balance(tx, to);
+      if (a < amount) return null;
+      tx.put(from, utf8Encode(String(a - amount)));
+      tx.put(to, utf8Encode(String(b + amount)));
+      return null;
     };
+    return txnCall(this.world, program, (status, completeMs) => {
+      this.count(status);
+      this.transfers.push({ status, invokeMs, completeMs });
+    });
   }
 
-  private audit() {
+  private audit(invokeMs: number): PlannedCall<Record<string, number> | null> {
     const id = this.audits.length + this.transfers.length + 1;
-    return {
-      program: (tx: TxnView) => Object.fromEntries(this.accountNames.map((a) => [a, this.balance(tx, a)])),
-      done: (status: TxnStatus, invokeMs: number, completeMs: number, balances?: Record<string, number> | null) => {
-        this.count(status);
-        if (status === 'ok' && balances) this.audits.push({ txnId: id, balances, invokeMs, completeMs });
-      },
-    };
+    const program = (tx: TxnView) => Object.fromEntries(this.accountNames.map((a) => [a, this.balance(tx, a)]));
+    return txnCall(this.world, program, (status, completeMs, balances) => {
+      this.count(status);
+      if (status === 'ok' && balances) this.audits.push({ txnId: id, balances, invokeMs, completeMs });
+    });
   }
 
-  private count(status: TxnStatus): void {
-    this.counted[status === 'ok' ? 'ok' : status === 'fail' ? 'failed' : 'indeterminate']++;
+  private count(status: CallStatus): void {
+    this.counted[status]++;
   }
 
   counts(): { ok: number; failed: number; indeterminate: number } {

@@ -2,9 +2,9 @@ import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
-import { TxnClients, type TxnClientOptions, type TxnClientWorld } from './txn-clients.js';
+import { Clients, txnCall, type ClientOptions, type TxnClientWorld } from './clients.js';
 
-export interface ListAppendOptions extends TxnClientOptions {
+export interface ListAppendOptions extends ClientOptions {
   keys: number;
   /** Micro-operations per transaction, at most. */
   opsMax: number;
@@ -22,31 +22,29 @@ type Planned = { f: 'append'; key: string; value: number } | { f: 'r'; key: stri
 export class ListAppendWorkload {
   readonly history: Txn[] = [];
   private nextValue = new Map<string, number>();
-  private readonly clients: TxnClients<(number[] | null)[]>;
+  private readonly clients: Clients<(number[] | null)[]>;
 
   constructor(
     world: TxnClientWorld,
     private readonly rng: Rng,
     private readonly opts: ListAppendOptions,
   ) {
-    this.clients = new TxnClients(world, rng, opts, (client) => {
+    this.clients = new Clients(world, rng, opts, (client, nowMs) => {
       const planned = this.plan();
       const txn: Txn = {
         id: this.history.length + 1,
         process: client,
-        invokeMs: 0,
-        completeMs: 0,
+        invokeMs: nowMs,
+        completeMs: nowMs,
         status: 'info',
         ops: planned.map((p): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: null } : { ...p })),
       };
       this.history.push(txn);
-      return {
-        program: (tx) => runPlan(tx, planned),
-        done: (status, invokeMs, completeMs, reads) => {
-          Object.assign(txn, { status, invokeMs, completeMs });
-          if (reads) txn.ops = planned.map((p, i): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: reads[i] ?? null } : { ...p }));
-        },
-      };
+      return txnCall(world, (tx) => runPlan(tx, planned), (status, completeMs, reads) => {
+        txn.status = status === 'ok' ? 'ok' : status === 'failed' ? 'fail' : 'info';
+        txn.completeMs = completeMs;
+        if (reads) txn.ops = planned.map((p, i): MicroOp => (p.f === 'r' ? { f: 'r', key: p.key, value: reads[i] ?? null } : { ...p }));
+      });
     });
   }
 

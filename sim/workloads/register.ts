@@ -1,55 +1,40 @@
 import type { KvReply, KvRequest } from '../../core/kv/types.js';
 import type { HistoryOp, KvOp, KvResult } from '../checkers/linearizability.js';
 import type { Rng } from '../rng.js';
-import { Watchdog } from './watchdog.js';
+import { Clients, type ClientOptions, type ClientWorld, type PlannedCall } from './clients.js';
 
-/** What a workload needs from the world. */
-export interface ClientWorld {
-  now(): number;
-  /** Runs fn at simulated time `at` (client-side; clients never crash). */
-  at(at: number, fn: () => void): void;
-  /** Sends a request to a node; the reply (if any) comes back through `reply` after network latency. */
+/** What the register workload needs from the world. */
+export interface RegisterWorld extends ClientWorld {
+  /** Sends a request to a node; the reply (if any) comes back after network latency. */
   request(node: number, req: KvRequest, reply: (r: KvReply) => void): void;
-  nodes: readonly number[];
-  trace(kind: string, a?: number, b?: number, c?: number): void;
 }
 
-export interface RegisterOptions {
-  clients: number;
+export interface RegisterOptions extends ClientOptions {
   keys: number;
-  /** Clients stop issuing new operations at this simulated time. */
-  stopAtMs: number;
-  /** A client abandons an operation after this long and records it indeterminate. */
-  timeoutMs: number;
 }
 
 /**
  * Clients that each run one operation at a time (get, put, compare-and-set,
- * delete) against a random node, recording a history for the linearizability
+ * delete) against their home node, recording a history for the linearizability
  * checker. Every written value is unique, so a read names the write it saw.
  */
 export class RegisterWorkload {
   readonly history: HistoryOp[] = [];
-  private nextId = 0;
   /** Per client: the last value it saw or wrote per key, for realistic cas. */
   private seen: Map<string, string | null>[] = [];
-  /** Per client: the node it talks to; it moves to another after a failure or timeout, as real clients do. */
-  private home: number[] = [];
-  private watchdogs: Watchdog[] = [];
+  private seqs: number[] = [];
+  private readonly clients: Clients<KvResult>;
 
   constructor(
-    private readonly world: ClientWorld,
+    private readonly world: RegisterWorld,
     private readonly rng: Rng,
     private readonly opts: RegisterOptions,
-  ) {}
+  ) {
+    this.clients = new Clients(world, rng, opts, (client, nowMs) => this.plan(client, nowMs));
+  }
 
   start(): void {
-    for (let c = 1; c <= this.opts.clients; c++) {
-      this.seen[c] = new Map();
-      this.home[c] = this.rng.pick(this.world.nodes);
-      this.watchdogs[c] = new Watchdog((t, fn) => this.world.at(t, fn));
-      this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(c, 1));
-    }
+    this.clients.start();
   }
 
   private genOp(client: number, seq: number): KvOp {
@@ -66,41 +51,25 @@ export class RegisterWorkload {
     return { f: 'delete', key };
   }
 
-  private issue(client: number, seq: number): void {
-    const now = this.world.now();
-    if (now >= this.opts.stopAtMs) return;
+  private plan(client: number, nowMs: number): PlannedCall<KvResult> {
+    const seen = (this.seen[client] ??= new Map());
+    const seq = (this.seqs[client] = (this.seqs[client] ?? 0) + 1);
     const op = this.genOp(client, seq);
-    const h: HistoryOp = { id: this.nextId++, client, op, invokeMs: now, status: 'indeterminate', completeMs: now };
+    const h: HistoryOp = { id: this.history.length, client, op, invokeMs: nowMs, status: 'indeterminate', completeMs: nowMs };
     this.history.push(h);
-    const node = this.home[client]!;
-    let done = false;
-    const finish = (status: HistoryOp['status'], result?: KvResult) => {
-      if (done) return;
-      done = true;
-      this.watchdogs[client]!.clear();
-      h.status = status;
-      h.completeMs = this.world.now();
-      if (result) {
+    return {
+      send: (node, answer) =>
+        this.world.request(node, { client, seq, op }, (r) => (r.status === 'ok' ? answer('ok', r.result) : answer(r.status === 'failed' ? 'failed' : 'indeterminate'))),
+      done: (status, completeMs, result) => {
+        h.status = status;
+        h.completeMs = completeMs;
+        if (!result) return;
         h.result = result;
-        if (result.f === 'get') this.seen[client]!.set(op.key, result.value);
-        else if (op.f === 'put' || (op.f === 'cas' && result.f === 'cas' && result.ok)) this.seen[client]!.set(op.key, op.value);
-        else if (op.f === 'delete') this.seen[client]!.set(op.key, null);
-      }
-      if (status !== 'ok') {
-        // Move to another node, if there is one.
-        const others = this.world.nodes.filter((n) => n !== node);
-        if (others.length) this.home[client] = this.rng.pick(others);
-      }
-      this.world.trace('op-done', client, seq, status === 'ok' ? 1 : status === 'failed' ? 2 : 3);
-      this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(client, seq + 1));
+        if (result.f === 'get') seen.set(op.key, result.value);
+        else if (op.f === 'put' || (op.f === 'cas' && result.f === 'cas' && result.ok)) seen.set(op.key, op.value);
+        else if (op.f === 'delete') seen.set(op.key, null);
+      },
     };
-    this.world.trace('op-invoke', client, seq, node);
-    this.world.request(node, { client, seq, op }, (r) => {
-      if (r.status === 'ok') finish('ok', r.result);
-      else if (r.status === 'failed') finish('failed');
-      else finish('indeterminate');
-    });
-    this.watchdogs[client]!.watch(now + this.opts.timeoutMs, () => finish('indeterminate'));
   }
 
   counts(): { ok: number; failed: number; indeterminate: number } {
