@@ -1,6 +1,6 @@
 // Parsing and printing for `npm run sim`; sim/cli.ts is the entry point.
 import { FAULT_NAMES, namedFaults, noFaults, type FaultName, type FaultOptions } from './faults.js';
-import { DEFAULT_SIM_OPTIONS, EXIT_CODES, type SimOptions, type SimResult } from './run.js';
+import { DEFAULT_SIM_OPTIONS, DEFAULT_TXN_PARTITIONS, EXIT_CODES, type SimOptions, type SimResult } from './run.js';
 
 export class UsageError extends Error {}
 
@@ -16,6 +16,8 @@ export const HELP = `usage: npm run sim -- [options]
   --workload W      register (default): single-key get/put/cas/delete, checked for linearizability
                     list-append: serializable transactions (Elle's model), checked for dependency cycles
                     bank: transfers and full audits; every committed audit must see the initial total
+  --partitions P    Raft partitions, 1..16, for list-append and bank (default ${DEFAULT_TXN_PARTITIONS});
+                    keys spread over them, so transactions take two-phase commit
   --json            print one JSON line instead of the table
   -h, --help        this text
 
@@ -99,6 +101,9 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
         options.workload = w;
         break;
       }
+      case '--partitions':
+        options.partitions = parseIntArg('--partitions', value(), 1, 16);
+        break;
       case '--json':
         json = true;
         break;
@@ -111,7 +116,11 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
     }
   }
   if (!seedGiven) options.seed = randomSeed();
+  if (options.workload === 'register' && options.partitions !== undefined && options.partitions !== 1) {
+    throw new UsageError('--partitions applies to the list-append and bank workloads; register runs one group');
+  }
   const reproduce = ['npm', 'run', 'sim', '--', '--seed', String(options.seed), '--nodes', String(options.nodes), '--duration', `${options.durationMs}ms`, '--faults', faultsText, '--workload', options.workload];
+  if (options.partitions !== undefined) reproduce.push('--partitions', String(options.partitions));
   if (options.tuning) reproduce.push('--tuning', options.tuning);
   return { options, json, help, reproduce };
 }
@@ -121,7 +130,7 @@ export function formatSummary(r: SimResult, reproduce: string[]): string {
     `seed         ${r.seed}`,
     `verdict      ${r.verdict}`,
     `trace hash   ${r.traceHash}`,
-    `nodes        ${r.nodes}`,
+    `nodes        ${r.nodes}${r.partitions > 1 ? `, ${r.partitions} partitions` : ''}`,
     `faults       ${r.faults}`,
     `simulated    ${r.simulatedMs} ms in ${r.wallMs} ms wall (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(0)}x)`,
     `events       ${r.events}`,

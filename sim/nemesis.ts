@@ -84,7 +84,7 @@ export class Nemesis {
           for (const t of to) w.net.cutLink(from, t);
           this.note(`cut ${from} -> ${to}`);
         } else {
-          const victim = name === 'isolate' ? this.rng.pick(ids) : (w.leader()?.id ?? this.rng.pick(ids));
+          const victim = name === 'isolate' ? this.rng.pick(ids) : (w.leader(this.group())?.id ?? this.rng.pick(ids));
           w.net.partition([victim], ids.filter((i) => i !== victim));
           this.note(`isolate ${victim}${name === 'isolate-leader' ? ' (leader)' : ''}`);
         }
@@ -98,11 +98,31 @@ export class Nemesis {
         const live = w.liveSlots();
         if (!live.length) return;
         // Half the crashes hit the leader: that is where the interesting recovery paths are.
-        const leader = w.leader();
+        const leader = w.leader(this.group());
         const s = leader && this.rng.chance(0.5) ? leader : this.rng.pick(live);
         w.crash(s);
         this.note(`crash ${s.id}`);
         this.restartLater(s);
+        return;
+      }
+      case 'crash-coordinator': {
+        // Arms a trap: the next node to send a chosen 2PC step (prepare, the
+        // decision, or a resolve) crashes right there, that message unsent.
+        // Only routed calls pass the trap; a step proposed locally is skipped.
+        const step = this.rng.pick(['/prepare', '/decide', '/resolve']);
+        this.world.sendTrap = (from, _to, msg) => {
+          if (msg.type !== 'call' || !msg.requestId.endsWith(step)) return false;
+          this.world.sendTrap = null;
+          const s = this.world.slots[from - 1]!;
+          this.world.at(this.world.now, () => {
+            if (!s.node) return;
+            w.crash(s);
+            this.note(`crash ${s.id} as coordinator, sending ${step.slice(1)}`);
+            this.restartLater(s);
+          });
+          return true;
+        };
+        this.note(`arm coordinator crash at ${step.slice(1)}`);
         return;
       }
       case 'power-loss': {
@@ -145,16 +165,23 @@ export class Nemesis {
         return;
       }
       case 'leader-transfer': {
-        const l = w.leader();
+        const group = this.group();
+        const l = w.leader(group);
         if (!l?.node) return;
         const to = this.rng.pick(ids.filter((i) => i !== l.id));
-        l.node.transferLeader(to);
-        this.note(`transfer leadership ${l.id} -> ${to}`);
+        l.node.transferLeader(group, to);
+        this.note(`transfer leadership of group ${group} ${l.id} -> ${to}`);
         return;
       }
       default:
         return;
     }
+  }
+
+  /** A group to aim a leader-directed fault at; draws nothing when there is only one. */
+  private group(): number {
+    const n = this.world.opts.groups;
+    return n > 1 ? this.rng.int(0, n - 1) : 0;
   }
 
   private restartLater(s: NodeSlot): void {
@@ -168,6 +195,7 @@ export class Nemesis {
 
   private healAll(): void {
     const w = this.world;
+    w.sendTrap = null;
     w.net.heal();
     w.net.faults = { loss: 0, duplicate: 0, delay: 0, reorder: false };
     for (const s of w.slots) {

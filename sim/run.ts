@@ -28,6 +28,12 @@ export interface SimOptions {
   /** The system's knobs: drawn per seed ('swarm'), or the defaults; unset means swarm exactly when faults are. */
   tuning?: 'swarm' | 'default';
   workload: 'register' | 'list-append' | 'bank';
+  /**
+   * Raft partitions per node for the transactional workloads (default 3, so
+   * transactions span partitions and take two-phase commit). The register
+   * workload has one group.
+   */
+  partitions?: number;
   /** For list-append: builds each node's partition state machine (tests plant broken commit rules through it). */
   makeStateMachine?: () => PartitionStateMachine;
   /** After healing, a write must succeed within this long. */
@@ -41,6 +47,9 @@ export interface SimOptions {
   node?: Partial<Omit<NodeOptions, 'id' | 'voters' | 'tickMs'>>;
 }
 
+/** Partitions of the transactional workloads unless --partitions says otherwise. */
+export const DEFAULT_TXN_PARTITIONS = 3;
+
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
   seed: 1,
   nodes: 3,
@@ -53,6 +62,7 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
 export interface SimResult {
   seed: number;
   nodes: number;
+  partitions: number;
   traceHash: string;
   verdict: Verdict;
   events: number;
@@ -132,11 +142,13 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   };
   const healAt = Math.floor(o.durationMs * 0.7);
   const quiesceMs = 3_000;
-  const clientTimeoutMs = requestTimeoutMs + 500;
+  // A two-phase commit makes up to three routed calls in a row (prepare, decide, resolve is not awaited).
+  const clientTimeoutMs = (o.workload === 'register' ? 1 : 2) * requestTimeoutMs + 500;
   const livenessBoundMs = o.livenessMs + clientTimeoutMs;
   // Clients keep going at least until the liveness bound, so the check can be met.
   const workloadEndMs = Math.max(o.durationMs, healAt + livenessBoundMs);
-  const worldOptions = { nodes: o.nodes, tickMs: tuning.tickMs, faults, diskLatencyMs: tuning.diskLatencyMs, node: nodeOptions };
+  const partitions = o.workload === 'register' ? 1 : (o.partitions ?? DEFAULT_TXN_PARTITIONS);
+  const worldOptions = { nodes: o.nodes, groups: partitions, tickMs: tuning.tickMs, faults, diskLatencyMs: tuning.diskLatencyMs, node: nodeOptions };
   const clients = { clients: o.nodes + 2, stopAtMs: workloadEndMs, timeoutMs: clientTimeoutMs };
   const { world, workload } =
     o.workload === 'register'
@@ -154,9 +166,9 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   });
   nemesis.start();
   workload.start();
-  let targetIndex = 0;
+  let targetIndexes: number[] = [];
   world.at(workloadEndMs, () => {
-    for (const sl of world.liveSlots()) targetIndex = Math.max(targetIndex, sl.node!.raft.log.committed);
+    targetIndexes = Array.from({ length: world.opts.groups }, (_, g) => Math.max(0, ...world.liveSlots().map((sl) => sl.node!.groups[g]!.raft.log.committed)));
   });
   world.runUntil(workloadEndMs + quiesceMs);
   const checkStart = performance.now();
@@ -165,10 +177,10 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
     verdict = 'crash';
     violations.push(`crash at t=${world.now.toFixed(1)}ms: ${world.crashError.stack ?? world.crashError.message}`);
   } else {
-    violations.push(...world.checker.violations, ...workload.check());
+    violations.push(...world.raftViolations, ...workload.check());
     if (violations.length) verdict = 'correctness';
     else {
-      const live = checkLiveness(world, workload, healAt, livenessBoundMs, targetIndex);
+      const live = checkLiveness(world, workload, healAt, livenessBoundMs, targetIndexes);
       if (live) {
         verdict = 'liveness';
         violations.push(live);
@@ -178,6 +190,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   return {
     seed: o.seed,
     nodes: o.nodes,
+    partitions,
     traceHash: world.traceHash,
     verdict,
     events: world.events,
@@ -185,8 +198,8 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
     wallMs: Math.round(performance.now() - wallStart),
     checkMs: Math.round(performance.now() - checkStart),
     messages: { sent: world.net.sent, delivered: world.net.delivered, dropped: world.net.dropped },
-    elections: world.checker.leadersElected,
-    snapshotsInstalled: world.checker.snapshotsInstalled,
+    elections: world.checkers.reduce((n, c) => n + c.leadersElected, 0),
+    snapshotsInstalled: world.checkers.reduce((n, c) => n + c.snapshotsInstalled, 0),
     crashes: world.slots.reduce((n, s) => n + s.crashes, 0),
     nemesisActions: nemesis.actions,
     ops: workload.counts(),
@@ -213,7 +226,7 @@ type WorldOptionsBase = Omit<WorldOptions<SimNode>, 'makeNode'>;
 type ClientOptions = { clients: number; stopAtMs: number; timeoutMs: number };
 
 function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: World; workload: SimWorkload } {
-  const world = new World<Node>(rng, { ...w, makeNode: (io, opts, obs) => new Node(io, opts, obs) });
+  const world = new World<Node>(rng, { ...w, makeNode: (io, opts, obs) => new Node(io, opts, obs(0)) });
   const wl = new RegisterWorkload(
     {
       now: () => world.now,
@@ -236,7 +249,7 @@ function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: 
 
 /** A world of transactional nodes, and the client side of it a workload drives. */
 function txnWorld(rng: Rng, w: WorldOptionsBase, makeStateMachine?: () => PartitionStateMachine) {
-  const world = new World<TxnNode>(rng, { ...w, makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, makeStateMachine }, obs) });
+  const world = new World<TxnNode>(rng, { ...w, makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, partitions: w.groups, makeStateMachine }, obs) });
   const clientWorld: TxnClientWorld = {
     now: () => world.now,
     at: (t, fn) => world.at(t, fn),
@@ -275,21 +288,26 @@ function bankRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachi
  * collection), and replicas at the same index hold the same state. Returns a
  * description of the failure, or null.
  */
-function checkLiveness(world: World, workload: SimWorkload, healAt: number, livenessMs: number, targetIndex: number): string | null {
+function checkLiveness(world: World, workload: SimWorkload, healAt: number, livenessMs: number, targetIndexes: number[]): string | null {
   const w = workload.writeSucceededSince(healAt);
   if (!w.ok) return `no write invoked after the heal at ${healAt}ms succeeded`;
   if (w.atMs > healAt + livenessMs) return `first write after the heal succeeded only at ${w.atMs.toFixed(0)}ms (bound ${healAt + livenessMs}ms)`;
   const live = world.liveSlots();
-  const applied = live.map((s) => s.node!.raft.log.applied);
-  if (applied.some((a) => a < targetIndex)) {
-    return `replicas did not catch up after quiescing: applied ${live.map((s, i) => `${s.id}:${applied[i]}`).join(' ')}, commit index ${targetIndex} was known when clients stopped`;
-  }
-  const digestAt = new Map<number, string>();
-  for (const s of live) {
-    const a = s.node!.raft.log.applied;
-    const d = s.node!.sm.digest();
-    if ((digestAt.get(a) ?? d) !== d) return `replicas at applied index ${a} hold different states after quiescing`;
-    digestAt.set(a, d);
+  for (let g = 0; g < world.opts.groups; g++) {
+    const where = world.opts.groups > 1 ? `group ${g}: ` : '';
+    const target = targetIndexes[g] ?? 0;
+    const applied = live.map((s) => s.node!.groups[g]!.raft.log.applied);
+    if (applied.some((a) => a < target)) {
+      return `${where}replicas did not catch up after quiescing: applied ${live.map((s, i) => `${s.id}:${applied[i]}`).join(' ')}, commit index ${target} was known when clients stopped`;
+    }
+    const digestAt = new Map<number, string>();
+    for (const s of live) {
+      const r = s.node!.groups[g]!;
+      const a = r.raft.log.applied;
+      const d = r.sm.digest();
+      if ((digestAt.get(a) ?? d) !== d) return `${where}replicas at applied index ${a} hold different states after quiescing`;
+      digestAt.set(a, d);
+    }
   }
   return null;
 }

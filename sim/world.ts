@@ -1,4 +1,5 @@
-import type { NodeMessage, ReplicaObserver, ReplicaOptions } from '../core/cluster/replica.js';
+import type { NodeMessage } from '../core/cluster/host.js';
+import type { ReplicaObserver, ReplicaOptions } from '../core/cluster/replica.js';
 import type { Io } from '../core/io.js';
 import type { Raft } from '../core/raft/raft.js';
 import { CorruptionError } from '../core/raft/storage.js';
@@ -12,16 +13,21 @@ import type { FaultOptions } from './faults.js';
 import { SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
 
-/** What the world needs of a node, whatever it serves. */
-export interface SimNode {
+/** One Raft group member on a node, as the checkers see it. */
+export interface SimReplica {
   readonly raft: Raft;
   readonly sm: { digest(): string };
-  start(): void;
-  receive(m: NodeMessage): void;
-  transferLeader(to: NodeId): void;
 }
 
-export type NodeFactory<N extends SimNode> = (io: Io<NodeMessage>, opts: ReplicaOptions, observer: ReplicaObserver) => N;
+/** What the world needs of a node, whatever it serves: its replicas, one per group, in group order. */
+export interface SimNode {
+  readonly groups: readonly SimReplica[];
+  start(): void;
+  receive(m: NodeMessage): void;
+  transferLeader(group: number, to: NodeId): void;
+}
+
+export type NodeFactory<N extends SimNode> = (io: Io<NodeMessage>, opts: Omit<ReplicaOptions, 'diskPrefix'>, observerOf: (group: number) => ReplicaObserver) => N;
 
 /** One node slot: the disk and clock outlive crashes; the node does not. */
 export interface NodeSlot<N extends SimNode = SimNode> {
@@ -39,6 +45,8 @@ export interface NodeSlot<N extends SimNode = SimNode> {
 
 export interface WorldOptions<N extends SimNode> {
   nodes: number;
+  /** Raft groups per node (every node hosts every group). */
+  groups: number;
   tickMs: number;
   faults: FaultOptions;
   diskLatencyMs: { min: number; max: number };
@@ -56,12 +64,18 @@ export class World<N extends SimNode = SimNode> {
   readonly queue = new EventQueue();
   readonly net: SimNetwork;
   readonly slots: NodeSlot<N>[] = [];
-  readonly checker: RaftSafetyChecker;
+  /** One Raft safety checker per group. */
+  readonly checkers: RaftSafetyChecker[] = [];
   readonly ids: NodeId[];
   private hasher = new Hasher();
   private readonly clientNetRng: Rng;
   now = 0;
   events = 0;
+  /**
+   * Armed by the nemesis: called with every node-to-node message as it is
+   * sent; returning true drops it (the sender is about to crash there).
+   */
+  sendTrap: ((from: NodeId, to: NodeId, msg: NodeMessage) => boolean) | null = null;
   /** An unexpected exception inside the system under test: the run's verdict is crash. */
   crashError: Error | null = null;
 
@@ -74,7 +88,9 @@ export class World<N extends SimNode = SimNode> {
     this.net = new SimNetwork(rng.fork('network'), { min: 0.5, mean: 3 });
     const f = opts.faults;
     this.net.faults = { loss: f.loss, duplicate: f.duplicate, delay: f.delay, reorder: f.reorder > 0 };
-    this.checker = new RaftSafetyChecker((id) => this.slots[id - 1]?.node ?? null, () => this.now);
+    for (let g = 0; g < opts.groups; g++) {
+      this.checkers.push(new RaftSafetyChecker((id) => this.slots[id - 1]?.node?.groups[g] ?? null, () => this.now));
+    }
     for (const id of this.ids) {
       const clock = new SimClock(() => this.now);
       const diskRng = rng.fork(`disk/${id}`);
@@ -145,10 +161,16 @@ export class World<N extends SimNode = SimNode> {
   start(slot: NodeSlot<N>): void {
     if (slot.node || slot.failStopped) return;
     slot.disk.restart();
+    const inc = slot.incarnation;
     const io: Io<NodeMessage> = {
       clock: slot.clock,
       random: slot.rng,
-      disk: slot.disk,
+      disk: {
+        write: (ops, onDurable) => {
+          if (slot.incarnation === inc) slot.disk.write(ops, onDurable);
+        },
+        recovered: () => slot.disk.recovered(),
+      },
       timer: {
         after: (delayMs, fn) => {
           let live = true;
@@ -158,13 +180,14 @@ export class World<N extends SimNode = SimNode> {
           };
         },
       },
-      network: { send: (to, msg) => this.send(slot.id, to, msg) },
+      // A crash takes effect at once: whatever the dead incarnation still does in the current event reaches nobody.
+      network: { send: (to, msg) => slot.incarnation === inc && this.send(slot.id, to, msg) },
     };
     try {
-      const node = this.opts.makeNode(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, this.checker);
+      const node = this.opts.makeNode(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, (g) => this.checkers[g]!);
       slot.node = node;
       this.trace('start', slot.id);
-      this.checker.onStart(slot.id, node);
+      node.groups.forEach((r, g) => this.checkers[g]!.onStart(slot.id, r));
       node.start();
     } catch (err) {
       if (!(err instanceof CorruptionError)) throw err;
@@ -185,14 +208,15 @@ export class World<N extends SimNode = SimNode> {
   }
 
   private send(from: NodeId, to: NodeId, msg: NodeMessage): void {
-    const m0 = msg.msgs[0]!;
-    this.trace('send', from, to, msg.msgs.length, m0.term);
+    if (this.sendTrap?.(from, to, msg)) return;
+    const size = msg.type === 'raft' ? msg.groups.length : msg.callId;
+    this.trace(msg.type, from, to, size, msg.type === 'raft' ? msg.groups[0]!.msgs[0]!.term : 0);
     for (const at of this.net.route(from, to, this.now)) {
       this.queue.push(at, () => {
         const slot = this.slots[to - 1]!;
         if (!slot.node) return;
         this.net.delivered++;
-        this.trace('recv', to, from, msg.msgs.length);
+        this.trace('recv', to, from, size);
         slot.node.receive(msg);
       });
     }
@@ -216,13 +240,23 @@ export class World<N extends SimNode = SimNode> {
     });
   }
 
-  /** The leader with the highest term among live nodes, if any. */
-  leader(): NodeSlot<N> | null {
+  /** The leader of `group` with the highest term among live nodes, if any. */
+  leader(group = 0): NodeSlot<N> | null {
     let best: NodeSlot<N> | null = null;
+    let term = -1;
     for (const s of this.slots) {
-      if (s.node?.raft.role === 'leader' && (!best || s.node.raft.term > best.node!.raft.term)) best = s;
+      const raft = s.node?.groups[group]?.raft;
+      if (raft?.role === 'leader' && raft.term > term) {
+        best = s;
+        term = raft.term;
+      }
     }
     return best;
+  }
+
+  /** Violations found by every group's Raft safety checker. */
+  get raftViolations(): string[] {
+    return this.checkers.flatMap((c, g) => c.violations.map((v) => (this.checkers.length > 1 ? `group ${g}: ${v}` : v)));
   }
 
   liveSlots(): NodeSlot<N>[] {

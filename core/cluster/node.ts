@@ -1,35 +1,33 @@
 import type { Io } from '../io.js';
 import { encodeCommand, KvStateMachine } from '../kv/state-machine.js';
 import type { KvReply, KvRequest, KvResult } from '../kv/types.js';
-import { Replica, type NodeMessage, type Outcome, type ReplicaObserver, type ReplicaOptions } from './replica.js';
+import { ReplicaHost, type HostOptions, type NodeMessage } from './host.js';
+import type { Outcome, ReplicaObserver } from './replica.js';
 
-import { ReplicaNode } from './replica-node.js';
-
-export type { NodeMessage } from './replica.js';
-export type NodeOptions = ReplicaOptions;
+export type { NodeMessage } from './host.js';
+export type NodeOptions = Omit<HostOptions, 'groups'>;
 export type NodeObserver = ReplicaObserver;
 
 /**
  * A node of the replicated key/value register store: one replica of one Raft
  * group applying a KvStateMachine. Gets are linearizable reads (ReadIndex);
- * writes are proposals answered when this node applies them.
+ * writes are routed to the leader and answered when it applies them (a
+ * client's session makes a retried write apply once).
  */
-export class Node extends ReplicaNode<KvStateMachine> {
-  protected readonly replica: Replica<KvStateMachine>;
-
+export class Node extends ReplicaHost<KvStateMachine> {
   constructor(io: Io<NodeMessage>, opts: NodeOptions, observer: NodeObserver = {}) {
-    super();
-    this.replica = new Replica(io, opts, new KvStateMachine(), observer);
+    super(io, { ...opts, groups: 1 }, () => new KvStateMachine(), () => observer);
   }
 
   /** Serves a client request; `reply` is called exactly once, or never if the node crashes. */
   request(req: KvRequest, reply: (r: KvReply) => void): void {
     const op = req.op;
     if (op.f === 'get') {
-      this.replica.read((sm) => ({ f: 'get', value: sm.read(op.key) }) as KvResult, (o) => reply(toReply(o)));
+      this.replicas[0]!.read((sm) => ({ f: 'get', value: sm.read(op.key) }) as KvResult, (o) => reply(toReply(o)));
     } else {
-      this.replica.propose(`${req.client}:${req.seq}`, encodeCommand(req), (o) => reply(toReply(o as Outcome<KvResult>)));
+      this.call(0, `${req.client}:${req.seq}`, encodeCommand(req), (o) => reply(toReply(o as Outcome<KvResult>)));
     }
+    this.flush();
   }
 }
 

@@ -1,12 +1,22 @@
-import { assert, assertNever } from '../assert.js';
+import { assert } from '../assert.js';
 import { ErrorCode } from '../errors.js';
-import type { Io } from '../io.js';
+import type { Clock, Disk, Random } from '../io.js';
 import { Raft, type RaftObserver } from '../raft/raft.js';
 import { RaftDiskLayout } from '../raft/storage.js';
 import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftConfig, type Ready, type Snapshot } from '../raft/types.js';
 
-/** What nodes send each other: all Raft messages of one Ready for one peer, in one frame. */
-export type NodeMessage = { type: 'raft'; from: NodeId; msgs: readonly Message[] };
+/**
+ * What a replica needs from its host. Ticks come from the host too (tick()),
+ * so one timer drives every replica of a node and their heartbeats leave in
+ * the same frame.
+ */
+export interface ReplicaIo {
+  clock: Clock;
+  random: Random;
+  disk: Disk;
+  /** Sends one Ready's messages for one peer, in order; the host may batch them with other groups'. */
+  send(to: NodeId, msgs: readonly Message[]): void;
+}
 
 /**
  * A state machine replicated through Raft. apply() must be a pure function of
@@ -37,6 +47,8 @@ export interface ReplicaOptions {
   keepEntries: number;
   /** A request that has no answer after this long (local ms) is answered with timeout. */
   requestTimeoutMs: number;
+  /** Where this group's records live on the node's disk (default 'raft/'); distinct per group. */
+  diskPrefix?: string;
   /** Builds the Raft instance; tests pass a subclass with a deliberately broken rule. */
   makeRaft?: (cfg: RaftConfig, stored: ConstructorParameters<typeof Raft>[1], randomInt: (n: number) => number, obs: RaftObserver) => Raft;
 }
@@ -54,14 +66,20 @@ interface Waiter<R> {
   deadlineMs: number;
 }
 
+/** The callers waiting for one request id: a retried request may be proposed again while the first try is pending. */
+interface WriteWaiters {
+  replies: ((o: Outcome<unknown>) => void)[];
+  deadlineMs: number;
+}
+
 interface PendingRead<SM> extends Waiter<unknown> {
   read: (sm: SM) => unknown;
 }
 
 /**
  * One member of a Raft group and the state machine it applies, driven by
- * events only: start(), receive(), propose(), read(), and the timer and disk
- * callbacks it registers through Io.
+ * events only: start(), step(), tick(), propose(), read(), and the disk
+ * callbacks it registers through its ReplicaIo.
  *
  * Requests need no leader at hand: a proposal is forwarded to the leader by
  * Raft, and its outcome is known here when this replica applies it (apply is
@@ -71,15 +89,14 @@ interface PendingRead<SM> extends Waiter<unknown> {
 export class Replica<SM extends ReplicatedStateMachine> {
   readonly id: NodeId;
   readonly raft: Raft;
-  private readonly layout = new RaftDiskLayout('raft/');
+  private readonly layout: RaftDiskLayout;
   private writing = false;
   /** Inside afterPersist: callbacks may propose, but no new Ready may start before advance(). */
   private handlingReady = false;
   private stopped = false;
-  private cancelTick: () => void = () => {};
   private readCtx = 0;
   /** Proposals waiting to be applied here, by request id. */
-  private pendingWrites = new Map<string, Waiter<unknown>>();
+  private pendingWrites = new Map<string, WriteWaiters>();
   /** Reads waiting for their ReadIndex answer, by ctx. */
   private pendingReads = new Map<number, PendingRead<SM>>();
   /** Reads whose read index is known, waiting for apply to reach it. */
@@ -89,12 +106,13 @@ export class Replica<SM extends ReplicatedStateMachine> {
   private lastSnapshotBytes = 0;
 
   constructor(
-    private readonly io: Io<NodeMessage>,
+    private readonly io: ReplicaIo,
     private readonly opts: ReplicaOptions,
     readonly sm: SM,
     private readonly observer: ReplicaObserver = {},
   ) {
     this.id = opts.id;
+    this.layout = new RaftDiskLayout(opts.diskPrefix ?? 'raft/');
     const cfg: RaftConfig = { ...DEFAULT_RAFT_CONFIG, ...opts.raft, id: opts.id, voters: opts.voters };
     // Recovery reads the disk once; a corrupted record throws CorruptionError and the replica never starts.
     const stored = this.layout.recover(io.disk.recovered());
@@ -105,42 +123,48 @@ export class Replica<SM extends ReplicatedStateMachine> {
   }
 
   start(): void {
-    this.scheduleTick();
     this.process();
   }
 
-  /** Stops timers; used for clean shutdown. A crash needs no call: the host simply drops the replica. */
+  /** Stops serving; used for clean shutdown. A crash needs no call: the host simply drops the replica. */
   stop(): void {
     this.stopped = true;
-    this.cancelTick();
   }
 
-  receive(m: NodeMessage): void {
+  /** Steps messages from a peer, in the order they were sent. */
+  step(msgs: readonly Message[]): void {
     if (this.stopped) return;
-    switch (m.type) {
-      case 'raft':
-        for (const msg of m.msgs) this.raft.step(msg);
-        break;
-      default:
-        assertNever(m.type, 'node message');
-    }
+    for (const msg of msgs) this.raft.step(msg);
+    this.process();
+  }
+
+  /** One Raft tick (tickMs of local time); the host calls it. Also expires requests past their deadline. */
+  tick(): void {
+    if (this.stopped) return;
+    this.raft.tick();
+    this.expireRequests();
     this.process();
   }
 
   /**
-   * Proposes a command answering `requestId` (unique per request). `reply` is
-   * called once with the result this replica computes when it applies the
-   * command, or failed (definitely not proposed), or timeout; or never, if the
-   * process crashes.
+   * Proposes a command answering `requestId`. `reply` is called once with
+   * the result this replica computes when it first applies a command naming
+   * that id, or failed (definitely not proposed), or timeout; or never, if the
+   * process crashes. Proposing again under a pending id (a retry) adds a
+   * waiter: every waiter gets the first result, so commands sharing an id must
+   * be retries of one idempotent request.
    */
   propose(requestId: string, command: Uint8Array, reply: (o: Outcome<unknown>) => void): void {
     if (this.stopped) return;
-    if (this.pendingWrites.has(requestId)) return reply({ status: 'failed', code: ErrorCode.InvalidInput, message: `duplicate request id ${requestId}` });
-    this.pendingWrites.set(requestId, { reply, deadlineMs: this.io.clock.nowMs() + this.opts.requestTimeoutMs });
     if (!this.raft.propose([command])) {
-      this.pendingWrites.delete(requestId);
-      reply(noLeader(this.id));
+      return reply({ status: 'failed', code: ErrorCode.TransactionMustRetry, message: `node ${this.id}: proposal dropped (no leader, a leadership transfer, or too much uncommitted work); retry` });
     }
+    const deadlineMs = this.io.clock.nowMs() + this.opts.requestTimeoutMs;
+    const w = this.pendingWrites.get(requestId);
+    if (w) {
+      w.replies.push(reply);
+      w.deadlineMs = Math.max(w.deadlineMs, deadlineMs);
+    } else this.pendingWrites.set(requestId, { replies: [reply], deadlineMs });
     this.process();
   }
 
@@ -166,23 +190,13 @@ export class Replica<SM extends ReplicatedStateMachine> {
     return this.raft.lead;
   }
 
-  private scheduleTick(): void {
-    this.cancelTick = this.io.timer.after(this.opts.tickMs, () => {
-      if (this.stopped) return;
-      this.raft.tick();
-      this.expireRequests();
-      this.process();
-      this.scheduleTick();
-    });
-  }
-
   private expireRequests(): void {
     if (!this.pendingWrites.size && !this.pendingReads.size && !this.readyReads.length) return;
     const now = this.io.clock.nowMs();
     for (const [k, p] of this.pendingWrites) {
       if (p.deadlineMs <= now) {
         this.pendingWrites.delete(k);
-        p.reply({ status: 'timeout' });
+        for (const reply of p.replies) reply({ status: 'timeout' });
       }
     }
     for (const [k, p] of this.pendingReads) {
@@ -246,7 +260,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
       const p = this.pendingWrites.get(requestId);
       if (p) {
         this.pendingWrites.delete(requestId);
-        p.reply({ status: 'ok', result });
+        for (const reply of p.replies) reply({ status: 'ok', result });
       }
     }
     this.observer.onApplied?.(this.id, e, this.sm);
@@ -264,7 +278,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
     }
   }
 
-  /** Sends a Ready's messages as one frame per peer, keeping each peer's messages in order. */
+  /** Hands a Ready's messages to the host as one batch per peer, keeping each peer's messages in order. */
   private sendAll(msgs: readonly Message[]): void {
     if (!msgs.length) return;
     // A handful of peers at most: parallel arrays beat a map here.
@@ -279,7 +293,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
       }
       frames[k]!.push(m);
     }
-    for (let k = 0; k < peers.length; k++) this.io.network.send(peers[k]!, { type: 'raft', from: this.id, msgs: frames[k]! });
+    for (let k = 0; k < peers.length; k++) this.io.send(peers[k]!, frames[k]!);
   }
 
   /**

@@ -96,8 +96,9 @@ export class Raft {
 
   /**
    * Proposes commands. Returns false when the proposal is dropped for sure
-   * (no known leader, or a leadership transfer in progress); true means it was
-   * appended or forwarded, not that it will commit.
+   * (no known leader, a leadership transfer in progress, or uncommittedEntriesMax
+   * reached at the leader); true means it was appended or forwarded, not that
+   * it will commit.
    */
   propose(data: readonly Uint8Array[]): boolean {
     return this.handleProposal({ type: 'prop', from: this.id, to: this.id, term: 0, entries: data }, true);
@@ -535,6 +536,7 @@ export class Raft {
   private handleProposal(m: Extract<Message, { type: 'prop' }>, local: boolean): boolean {
     if (this.role === 'leader') {
       if (this.leadTransferee !== NONE) return false;
+      if (this.log.lastIndex() - this.log.committed >= this.cfg.uncommittedEntriesMax) return false;
       this.appendEntries(m.entries);
       this.bcastAppend();
       return true;

@@ -94,6 +94,13 @@ export interface RaftConfig {
   entriesPerMsgMax: number;
   /** Upper bound on append messages in flight to one follower in the replicate state. */
   inflightMsgsMax: number;
+  /**
+   * A leader drops proposals while this many entries are appended but not yet
+   * committed (admission control, as etcd's MaxUncommittedEntriesSize): when
+   * followers fall behind, callers fail fast and retry instead of queueing
+   * work that will time out anyway and still has to be replicated.
+   */
+  uncommittedEntriesMax: number;
   preVote: boolean;
   checkQuorum: boolean;
 }
@@ -103,6 +110,7 @@ export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, 'id' | 'voters'> = {
   heartbeatTicks: 2,
   entriesPerMsgMax: 64,
   inflightMsgsMax: 16,
+  uncommittedEntriesMax: 256,
   preVote: true,
   checkQuorum: true,
 };

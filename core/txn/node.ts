@@ -1,37 +1,16 @@
-import { ErrorCode } from '../errors.js';
+import { partitionOf } from '../cluster/partitions.js';
+import { ReplicaHost, type HostOptions, type NodeMessage } from '../cluster/host.js';
+import type { Outcome, ReplicaObserver } from '../cluster/replica.js';
+import { CamusError, ErrorCode } from '../errors.js';
 import { ClockOffsetError, Hlc, tsMax, type Timestamp } from '../hlc.js';
 import type { Io } from '../io.js';
-import type { MvccStore } from '../mvcc/store.js';
-import type { CommitResult, PointRead, Value, Write } from '../mvcc/types.js';
-import { Replica, type NodeMessage, type Outcome, type ReplicaObserver, type ReplicaOptions } from '../cluster/replica.js';
-import { ReplicaNode } from '../cluster/replica-node.js';
-import { encodePartitionCommand } from './commands.js';
-import { PartitionStateMachine } from './partition.js';
+import type { CommitResult, Decision, TxnWrites, ValidateResult } from '../mvcc/types.js';
+import { encodePartitionCommand, requestIdOf, type PartitionCommand } from './commands.js';
+import { PartitionStateMachine, type DecideResult } from './partition.js';
+import { Recovery } from './recovery.js';
+import { TxnView } from './view.js';
 
-/**
- * What a transaction program sees: the store at its snapshot, plus its own
- * writes. Every read is recorded (with the version it saw) for validation.
- */
-export class TxnView {
-  readonly reads = new Map<string, PointRead>();
-  readonly writes = new Map<string, Value>();
-
-  constructor(
-    private readonly store: MvccStore,
-    readonly snapshotTs: Timestamp,
-  ) {}
-
-  get(key: string): Value {
-    if (this.writes.has(key)) return this.writes.get(key)!;
-    const r = this.store.get(key, this.snapshotTs);
-    if (!this.reads.has(key)) this.reads.set(key, { key, versionTs: r.versionTs });
-    return r.value;
-  }
-
-  put(key: string, value: Value): void {
-    this.writes.set(key, value);
-  }
-}
+export { TxnView } from './view.js';
 
 /**
  * committed: the transaction's writes are durable at commitTs. aborted: it
@@ -44,114 +23,237 @@ export type TxnOutcome<T> =
   | { status: 'failed'; code: string; message: string }
   | { status: 'timeout' };
 
-export interface TxnNodeOptions extends ReplicaOptions {
+export interface TxnNodeOptions extends Omit<HostOptions, 'groups'> {
+  /** Partitions (Raft groups) of the cluster: the initial_partitions setting. Default 1. */
+  partitions?: number;
   /** How often the leader proposes garbage collection, and how much history (local ms) it keeps. */
   gcIntervalMs?: number;
   gcWindowMs?: number;
-  /** Builds the partition state machine; tests pass one with a deliberately broken rule. */
+  /** A prepared transaction or an unfinished record this old (local ms at its leader) is settled by recovery. */
+  staleTxnMs?: number;
+  /** Builds each partition's state machine; tests pass one with a deliberately broken rule. */
   makeStateMachine?: () => PartitionStateMachine;
 }
 
 /**
- * A node of the transactional store, for now with a single partition: one
- * replica of its Raft group, and a coordinator that runs transactions against
- * it. A transaction reads at a snapshot taken from the node's hybrid logical
- * clock (one ReadIndex confirms the replica is current), buffers its writes,
- * and commits with one proposal that every replica validates and applies in
- * log order. Read-only transactions are validated too: without it, a commit
- * landing below their snapshot after they read would go unnoticed.
+ * A node of the transactional store: a replica of every partition, and a
+ * coordinator for the transactions its clients run.
+ *
+ * begin() confirms every local replica current (one ReadIndex each; the
+ * heartbeats they ride share frames) and takes the snapshot at or above every
+ * commit they applied, so a transaction sees everything committed before it
+ * began. Reads are then local and synchronous (TxnView); writes are buffered.
+ * Commit sends one proposal to the leader of a single participant, or runs
+ * two-phase commit: prepare everywhere, the decision into the transaction
+ * record, then resolve everywhere. Only the coordinator ever decides commit;
+ * recovery (see recovery.ts) only decides abort, and the record takes the
+ * first decision, so a coordinator crash at any step leaves the transaction
+ * wholly committed or wholly aborted.
  */
-export class TxnNode extends ReplicaNode<PartitionStateMachine> {
-  protected readonly replica: Replica<PartitionStateMachine>;
-  private readonly hlc: Hlc;
+export class TxnNode extends ReplicaHost<PartitionStateMachine> {
+  readonly partitions: number;
+  readonly hlc: Hlc;
   private txnCounter = 0;
   private readonly txnIdPrefix: string;
-  private stopGc: () => void = () => {};
+  private readonly recovery: Recovery;
 
-  constructor(
-    private readonly io: Io<NodeMessage>,
-    private readonly opts: TxnNodeOptions,
-    observer: ReplicaObserver = {},
-  ) {
-    super();
-    this.replica = new Replica(io, opts, opts.makeStateMachine?.() ?? new PartitionStateMachine(), observer);
+  constructor(io: Io<NodeMessage>, opts: TxnNodeOptions, observer: ReplicaObserver | ((group: number) => ReplicaObserver) = {}) {
+    const partitions = opts.partitions ?? 1;
+    super(
+      io,
+      { balanceIntervalMs: 2_000, ...opts, groups: partitions },
+      () => opts.makeStateMachine?.() ?? new PartitionStateMachine(),
+      typeof observer === 'function' ? observer : () => observer,
+    );
+    this.partitions = partitions;
     // Safety never rests on clocks here (no leases), so a generous offset bound
     // only stops a wildly wrong clock from dragging the cluster's time along.
     this.hlc = new Hlc(io.clock, 60_000);
     // A transaction id must never repeat, even across restarts of this node: a
     // random incarnation tag (from the injected randomness) keeps them apart.
     this.txnIdPrefix = `${opts.id}.${io.random.int(0, 0x7fffffff).toString(36)}${io.random.int(0, 0x7fffffff).toString(36)}`;
+    this.recovery = new Recovery(this, io.clock, opts.staleTxnMs ?? opts.requestTimeoutMs);
   }
 
-  override start(): void {
-    super.start();
-    this.scheduleGc();
+  private get txnOpts(): TxnNodeOptions {
+    return this.opts as TxnNodeOptions;
   }
 
-  override stop(): void {
-    this.stopGc();
-    super.stop();
+  /** Sends a partition command to its group's leader (see ReplicaHost.call). */
+  send(group: number, c: PartitionCommand, reply: (o: Outcome<unknown>) => void = () => {}): void {
+    this.call(group, requestIdOf(c), encodePartitionCommand(c), reply);
+  }
+
+  groupOf(key: string): number {
+    return partitionOf(key, this.partitions);
+  }
+
+  protected override stamp(): Timestamp {
+    return this.hlc.now();
+  }
+
+  protected override witness(ts: Timestamp): void {
+    this.observe(ts);
+  }
+
+  protected override onTick(ticks: number): void {
+    const tickMs = this.opts.tickMs;
+    const every = (ms: number) => ticks % Math.max(1, Math.round(ms / tickMs)) === 0;
+    if (every(this.txnOpts.gcIntervalMs ?? 2_000)) this.proposeGc();
+    if (every(Math.max(tickMs, (this.txnOpts.staleTxnMs ?? this.opts.requestTimeoutMs) / 4))) this.recovery.scan();
   }
 
   /**
    * Old versions are dropped through the log, so every replica drops the same
-   * ones. The leader proposes it; the window is far longer than a transaction
-   * lives (a snapshot below the floor is refused and the transaction retried).
+   * ones. Each group's leader proposes it; the window is far longer than a
+   * transaction lives (a snapshot below the floor is refused and retried).
    */
-  private scheduleGc(): void {
-    const interval = this.opts.gcIntervalMs ?? 2_000;
-    this.stopGc = this.io.timer.after(interval, () => {
-      if (this.raft.role === 'leader') {
-        const now = this.hlc.now();
-        const belowTs = { wall: Math.max(0, now.wall - (this.opts.gcWindowMs ?? 10_000)), logical: 0 };
-        const id = `${this.txnIdPrefix}.gc${++this.txnCounter}`;
-        this.replica.propose(id, encodePartitionCommand({ type: 'gc', id, belowTs }), () => {});
-      }
-      this.scheduleGc();
-    });
+  private proposeGc(): void {
+    const now = this.hlc.now();
+    const belowTs = { wall: Math.max(0, now.wall - (this.txnOpts.gcWindowMs ?? 10_000)), logical: 0 };
+    for (let g = 0; g < this.partitions; g++) {
+      if (this.replicas[g]!.raft.role !== 'leader') continue;
+      const id = `${this.txnIdPrefix}.gc${++this.txnCounter}`;
+      this.replicas[g]!.propose(id, encodePartitionCommand({ type: 'gc', id, belowTs }), () => {});
+    }
+  }
+
+  /**
+   * Starts a transaction: calls `reply` with its view once every local replica
+   * is confirmed current, or failed (retryable) when some partition has no
+   * reachable leader.
+   */
+  begin(reply: (o: Outcome<TxnView>) => void): void {
+    let pending = this.partitions;
+    let failed: Outcome<TxnView> | null = null;
+    for (let g = 0; g < this.partitions; g++) {
+      this.replicas[g]!.read(
+        () => null,
+        (o) => {
+          if (o.status !== 'ok' && !failed) {
+            failed = o.status === 'failed' ? o : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: `partition ${g}: read timed out; retry` };
+          }
+          if (--pending > 0) return;
+          if (failed) return reply(failed);
+          // The snapshot is at or above every commit these replicas applied, whatever this node's clock says.
+          let snapshotTs = this.hlc.now();
+          for (const r of this.replicas) snapshotTs = tsMax(snapshotTs, r.sm.maxCommitTs);
+          this.observe(snapshotTs);
+          reply({ status: 'ok', result: new TxnView((k) => this.replicas[k]!.sm.store, this.partitions, snapshotTs) });
+        },
+      );
+    }
+    this.flush();
   }
 
   /**
    * Runs `program` as one serializable transaction and calls `reply` once
    * (or never, if the node crashes). The program must be deterministic and
-   * synchronous; it runs once, against the snapshot.
+   * synchronous; it runs once, against the snapshot. A CamusError it throws
+   * fails the transaction with that error's code, and nothing is written.
    */
   execute<T>(program: (tx: TxnView) => T, reply: (o: TxnOutcome<T>) => void): void {
-    const txnId = `${this.txnIdPrefix}.${++this.txnCounter}`;
-    this.replica.read(
-      (sm) => {
-        // The snapshot is taken once the replica is current (ReadIndex), at or
-        // above every commit it has applied: a transaction sees everything
-        // committed before it began, whatever this node's clock says.
-        const snapshotTs = tsMax(this.hlc.now(), sm.maxCommitTs);
-        this.observe(snapshotTs);
-        const view = new TxnView(sm.store, snapshotTs);
-        return { view, value: program(view) };
-      },
-      (o) => {
-        // Nothing was proposed yet, so a read phase that fails or times out cannot have committed.
-        if (o.status !== 'ok') {
-          return reply({ status: 'failed', code: o.status === 'failed' ? o.code : ErrorCode.TransactionMustRetry, message: o.status === 'failed' ? o.message : 'read timed out; nothing was committed' });
-        }
-        this.commit(txnId, o.result.view, o.result.value, reply);
-      },
-    );
+    this.begin((o) => {
+      if (o.status !== 'ok') return reply(o.status === 'failed' ? o : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out' });
+      let value: T;
+      try {
+        value = program(o.result);
+      } catch (e) {
+        if (!(e instanceof CamusError)) throw e;
+        return reply({ status: 'failed', code: e.code, message: e.message });
+      }
+      this.commit(o.result, (c) => reply(c.status === 'committed' ? { ...c, value } : c));
+    });
   }
 
-  private commit<T>(txnId: string, view: TxnView, value: T, reply: (o: TxnOutcome<T>) => void): void {
-    const writes: Write[] = [...view.writes].map(([key, v]) => ({ key, value: v }));
-    const command = encodePartitionCommand({
-      type: 'commit',
-      txn: { txnId, snapshotTs: view.snapshotTs, reads: [...view.reads.values()], ranges: [], writes },
-      proposedTs: this.hlc.now(),
+  /**
+   * Commits a view's writes (validating its reads); `reply` is called once, or
+   * never if this node crashes. A view commits at most once: committing it
+   * again, or after rollback, throws CADB0501.
+   */
+  commit(view: TxnView, reply: (o: TxnOutcome<null>) => void): void {
+    view.markCommitted();
+    const txnId = `${this.txnIdPrefix}.${++this.txnCounter}`;
+    const parts = view.byPartition(txnId);
+    if (parts.size === 0) return reply({ status: 'committed', commitTs: view.snapshotTs, value: null });
+    if (parts.size === 1) {
+      const [[g, txn]] = [...parts];
+      this.send(g!, { type: 'commit', txn: txn!, proposedTs: this.hlc.now() }, (o) => {
+        if (o.status !== 'ok') return reply(o);
+        const r = o.result as CommitResult;
+        if (!r.ok) return reply(conflict(r.reason, r.key));
+        this.observe(r.commitTs);
+        reply({ status: 'committed', commitTs: r.commitTs, value: null });
+      });
+    } else this.twoPhaseCommit(txnId, view, parts, reply);
+    this.flush();
+  }
+
+  private twoPhaseCommit(txnId: string, view: TxnView, parts: Map<number, TxnWrites>, reply: (o: TxnOutcome<null>) => void): void {
+    const participants = [...parts.keys()];
+    const recordKey = view.recordKey();
+    let pending = parts.size;
+    let commitTs = this.hlc.now();
+    let refusal: { reason: string; key: string } | null = null;
+    let unknown = false;
+    for (const [g, txn] of parts) {
+      this.send(g, { type: 'prepare', txn, participants, recordKey }, (o) => {
+        if (o.status !== 'ok') unknown = true;
+        else {
+          const v = o.result as ValidateResult;
+          if (v.ok) commitTs = tsMax(commitTs, v.minCommitTs);
+          else refusal ??= { reason: v.reason, key: v.key };
+        }
+        if (--pending > 0) return;
+        // Nobody but this coordinator decides commit, so giving up here is final.
+        if (refusal || unknown) {
+          this.resolveAll(txnId, participants, 'abort', null);
+          return reply(refusal ? conflict(refusal.reason, refusal.key) : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'a participant did not answer prepare; nothing was committed, retry' });
+        }
+        this.decide(txnId, view.snapshotTs, participants, recordKey, commitTs, reply);
+      });
+    }
+  }
+
+  private decide(txnId: string, snapshotTs: Timestamp, participants: number[], recordKey: string, commitTs: Timestamp, reply: (o: TxnOutcome<null>) => void): void {
+    const recordGroup = this.groupOf(recordKey);
+    this.send(recordGroup, { type: 'decide', txnId, snapshotTs, decision: { commitTs }, participants }, (o) => {
+      if (o.status === 'timeout') return reply(o); // Recovery settles it either way.
+      if (o.status === 'failed') {
+        this.resolveAll(txnId, participants, 'abort', null);
+        return reply(o);
+      }
+      const d = (o.result as DecideResult).decision;
+      if (d === null) return reply({ status: 'timeout' });
+      // The record's partition settled its own intents when it took the decision.
+      this.resolveAll(txnId, participants.filter((g) => g !== recordGroup), d, recordGroup);
+      if (d === 'abort') return reply(conflict('aborted by recovery', ''));
+      this.observe(d.commitTs);
+      reply({ status: 'committed', commitTs: d.commitTs, value: null });
     });
-    this.replica.propose(txnId, command, (o: Outcome<unknown>) => {
-      if (o.status !== 'ok') return reply(o);
-      const r = o.result as CommitResult;
-      if (!r.ok) return reply({ status: 'aborted', code: ErrorCode.TransactionConflict, message: `transaction conflict (${r.reason}${r.key ? ` on ${JSON.stringify(r.key)}` : ''}); retry` });
-      this.observe(r.commitTs);
-      reply({ status: 'committed', commitTs: r.commitTs, value });
-    });
+  }
+
+  /**
+   * Phase two: tells every participant the decision; once all have applied
+   * it, the record (if any) may be forgotten. Lost messages are fine: a
+   * participant's recovery, or the record's, finishes the job.
+   */
+  resolveAll(txnId: string, participants: readonly number[], decision: Decision, recordGroup: number | null, done: () => void = () => {}): void {
+    let pending = participants.length;
+    let ok = true;
+    if (pending === 0) {
+      if (recordGroup !== null) this.send(recordGroup, { type: 'forget', txnId }, done);
+      else done();
+      return;
+    }
+    for (const g of participants) {
+      this.send(g, { type: 'resolve', txnId, decision }, (o) => {
+        ok &&= o.status === 'ok';
+        if (--pending > 0) return;
+        if (ok && recordGroup !== null) this.send(recordGroup, { type: 'forget', txnId }, done);
+        else done();
+      });
+    }
   }
 
   /** Moves the clock past a timestamp we learned of, so later snapshots see this commit. */
@@ -160,8 +262,12 @@ export class TxnNode extends ReplicaNode<PartitionStateMachine> {
       this.hlc.update(ts);
     } catch (e) {
       // A timestamp too far ahead of our clock is not adopted; snapshots still
-      // cover it through the replica's newest commit timestamp.
+      // cover it through the replicas' newest commit timestamps.
       if (!(e instanceof ClockOffsetError)) throw e;
     }
   }
+}
+
+function conflict<T>(reason: string, key: string): TxnOutcome<T> {
+  return { status: 'aborted', code: ErrorCode.TransactionConflict, message: `transaction conflict (${reason}${key ? ` on ${JSON.stringify(key)}` : ''}); retry` };
 }

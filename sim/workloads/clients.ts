@@ -36,6 +36,8 @@ export interface PlannedCall<R> {
 export class Clients<R> {
   private home: number[] = [];
   private watchdogs: Watchdog[] = [];
+  /** Failed or unknown requests in a row, per client: the backoff grows with them. */
+  private failures: number[] = [];
   private issued = 0;
 
   constructor(
@@ -69,8 +71,12 @@ export class Clients<R> {
         const others = this.world.nodes.filter((n) => n !== node);
         if (others.length) this.home[client] = this.rng.pick(others);
       }
+      // Back off exponentially (with jitter) after failures, as real clients do:
+      // retrying at once into an overloaded or leaderless cluster only feeds the overload.
+      const fails = (this.failures[client] = status === 'ok' ? 0 : (this.failures[client] ?? 0) + 1);
+      const thinkMsMax = Math.min(1_000, 20 * 2 ** fails);
       this.world.trace('call-done', client, id, status === 'ok' ? 1 : status === 'failed' ? 2 : 3);
-      this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(client));
+      this.world.at(this.world.now() + this.rng.range(0, thinkMsMax), () => this.issue(client));
     };
     this.world.trace('call', client, id, node);
     call.send(node, finish);

@@ -8,7 +8,8 @@ interface Regression {
   seed: number;
   nodes: number;
   faults: 'swarm';
-  workload?: 'register' | 'list-append';
+  workload?: 'register' | 'list-append' | 'bank';
+  partitions?: number;
   note: string;
 }
 
@@ -17,7 +18,7 @@ const regressions = JSON.parse(readFileSync(join(import.meta.dirname, 'seeds.jso
 describe('regression seeds', () => {
   for (const r of regressions) {
     it(`seed ${r.seed} (${r.nodes} nodes, ${r.workload ?? 'register'}): ${r.note.slice(0, 60)}...`, () => {
-      sweep([r.seed], { nodes: r.nodes, faults: r.faults, workload: r.workload ?? 'register' });
+      sweep([r.seed], { nodes: r.nodes, faults: r.faults, workload: r.workload ?? 'register', partitions: r.partitions });
     });
   }
 });

@@ -13,7 +13,7 @@ export function sweep(seeds: Iterable<number>, opts: Partial<SimOptions>): SimRe
     const a = runSimulation({ ...opts, seed });
     const b = runSimulation({ ...opts, seed });
     results.push(a);
-    const cmd = `npm run sim -- --seed ${seed} --nodes ${a.nodes}${opts.workload ? ` --workload ${opts.workload}` : ""}`;
+    const cmd = `npm run sim -- --seed ${seed} --nodes ${a.nodes}${opts.workload ? ` --workload ${opts.workload}` : ''}${opts.partitions ? ` --partitions ${opts.partitions}` : ''}`;
     if (a.traceHash !== b.traceHash) failures.push(`seed ${seed}: nondeterministic (${a.traceHash} vs ${b.traceHash}); ${cmd}`);
     if (a.verdict !== 'ok') failures.push(`seed ${seed}: ${a.verdict}: ${a.violations.join('\n').slice(0, 2000)}\n  reproduce: ${cmd}`);
   }

@@ -1,15 +1,26 @@
 import { describe, expect, it } from 'vitest';
+import type { Timestamp } from '../../core/hlc.js';
 import type { MvccStore } from '../../core/mvcc/store.js';
+import type { TxnWrites } from '../../core/mvcc/types.js';
 import { PartitionStateMachine } from '../../core/txn/partition.js';
 import { runSimulation } from '../../sim/run.js';
 
 // The serializability checker has teeth: plant snapshot isolation (validate
 // only what a transaction writes, as first-committer-wins does, and skip the
-// validation of what it only read) from the test, and write skew must be found.
+// validation of what it only read, in one-partition commits and in 2PC
+// prepares alike) from the test, and write skew must be found.
+function writtenOnly(txn: TxnWrites): TxnWrites {
+  const written = new Set(txn.writes.map((w) => w.key));
+  return { ...txn, reads: txn.reads.filter((r) => written.has(r.key)), ranges: [] };
+}
+
 class SnapshotIsolation extends PartitionStateMachine {
-  protected override commit(txn: Parameters<MvccStore['commitDirect']>[0], proposedTs: Parameters<MvccStore['commitDirect']>[1]) {
-    const written = new Set(txn.writes.map((w) => w.key));
-    return this.store.commitDirect({ ...txn, reads: txn.reads.filter((r) => written.has(r.key)) }, proposedTs);
+  protected override commit(txn: TxnWrites, proposedTs: Timestamp) {
+    return this.store.commitDirect(writtenOnly(txn), proposedTs);
+  }
+
+  protected override prepare(txn: TxnWrites, locator: string) {
+    return this.store.prepare(writtenOnly(txn), locator);
   }
 }
 

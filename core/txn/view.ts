@@ -1,0 +1,129 @@
+import { assert } from '../assert.js';
+import { camusError } from '../errors.js';
+import { partitionOf, partitionsOfRange } from '../cluster/partitions.js';
+import type { Timestamp } from '../hlc.js';
+import type { MvccStore } from '../mvcc/store.js';
+import type { PointRead, RangeRead, TxnWrites, Value, Write } from '../mvcc/types.js';
+
+/** One row a scan returned: the key and its value as this transaction sees it. */
+export interface ViewRow {
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+/**
+ * What a transaction sees: every partition's store at one snapshot, plus its
+ * own buffered writes. Every read is recorded with the version it saw, and
+ * every scan with the hash of the range it covered, so commit can validate
+ * them (phantoms included). Reads are synchronous: the node confirmed each
+ * local replica current (ReadIndex) before handing out the view, and a replica
+ * only moves forward, so its store answers for the snapshot from then on.
+ */
+export class TxnView {
+  /** Point reads by key (first read of each key). */
+  readonly reads = new Map<string, PointRead>();
+  /** Range reads, with the partition each was taken from. */
+  readonly ranges: { group: number; range: RangeRead }[] = [];
+  /** Buffered writes by key; null deletes. */
+  readonly writes = new Map<string, Value>();
+
+  /** Set by commit or rollback; any later use is refused with CADB0501. */
+  private finishedAs: 'committed' | 'rolled back' | null = null;
+
+  constructor(
+    private readonly storeOf: (group: number) => MvccStore,
+    readonly partitions: number,
+    readonly snapshotTs: Timestamp,
+  ) {}
+
+  /** Ends the transaction without writing anything; nothing is held anywhere, so nothing else is needed. */
+  rollback(): void {
+    this.ensureOpen();
+    this.finishedAs = 'rolled back';
+  }
+
+  /** Marks the view as handed to commit (TxnNode.commit calls this). */
+  markCommitted(): void {
+    this.ensureOpen();
+    this.finishedAs = 'committed';
+  }
+
+  get finished(): boolean {
+    return this.finishedAs !== null;
+  }
+
+  private ensureOpen(): void {
+    if (this.finishedAs) throw camusError('TransactionAlreadyCompleted', `transaction already ${this.finishedAs}`);
+  }
+
+  get(key: string): Value {
+    this.ensureOpen();
+    if (this.writes.has(key)) return this.writes.get(key)!;
+    const r = this.storeOf(partitionOf(key, this.partitions)).get(key, this.snapshotTs);
+    if (!this.reads.has(key)) this.reads.set(key, { key, versionTs: r.versionTs });
+    return r.value;
+  }
+
+  put(key: string, value: Uint8Array): void {
+    this.ensureOpen();
+    this.writes.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.ensureOpen();
+    this.writes.set(key, null);
+  }
+
+  /**
+   * The live rows of [start, end) in key order, own writes included, at most
+   * `limit`. The whole range is recorded for validation, even past the limit:
+   * simpler than tracking a resume point per partition, and never unsafe.
+   */
+  scan(start: string, end: string, limit = Infinity): ViewRow[] {
+    this.ensureOpen();
+    assert(start <= end, 'scan range must not be reversed');
+    const rows = new Map<string, Uint8Array>();
+    for (const g of partitionsOfRange(start, end, this.partitions)) {
+      const r = this.storeOf(g).scan(start, end, this.snapshotTs);
+      this.ranges.push({ group: g, range: { start, end, observedHash: r.hash } });
+      for (const row of r.rows) rows.set(row.key, row.value);
+    }
+    for (const [key, v] of this.writes) {
+      if (key < start || key >= end) continue;
+      if (v === null) rows.delete(key);
+      else rows.set(key, v);
+    }
+    const keys = [...rows.keys()].sort();
+    const out: ViewRow[] = [];
+    for (const key of keys) {
+      if (out.length >= limit) break;
+      out.push({ key, value: rows.get(key)! });
+    }
+    return out;
+  }
+
+  /** The transaction split by partition: what each participant must validate and install. Sorted by partition. */
+  byPartition(txnId: string): Map<number, TxnWrites> {
+    const parts = new Map<number, { reads: PointRead[]; ranges: RangeRead[]; writes: Write[] }>();
+    const part = (g: number) => {
+      let p = parts.get(g);
+      if (!p) parts.set(g, (p = { reads: [], ranges: [], writes: [] }));
+      return p;
+    };
+    for (const r of this.reads.values()) part(partitionOf(r.key, this.partitions)).reads.push(r);
+    for (const r of this.ranges) part(r.group).ranges.push(r.range);
+    for (const [key, value] of this.writes) part(partitionOf(key, this.partitions)).writes.push({ key, value });
+    const out = new Map<number, TxnWrites>();
+    for (const g of [...parts.keys()].sort((a, b) => a - b)) {
+      const p = parts.get(g)!;
+      out.set(g, { txnId, snapshotTs: this.snapshotTs, ...p });
+    }
+    return out;
+  }
+
+  /** The key whose partition keeps the transaction record: the smallest written key, else the smallest read. */
+  recordKey(): string {
+    const pick = (ks: Iterable<string>) => [...ks].sort()[0];
+    return pick(this.writes.keys()) ?? pick(this.reads.keys()) ?? this.ranges[0]?.range.start ?? '';
+  }
+}
