@@ -16,7 +16,10 @@ export const HELP = `usage: npm run sim -- [options]
   --workload W      register (default): single-key get/put/cas/delete, checked for linearizability
                     list-append: serializable transactions (Elle's model), checked for dependency cycles
                     bank: transfers and full audits; every committed audit must see the initial total
-  --partitions P    Raft partitions, 1..16, for list-append and bank (default ${DEFAULT_TXN_PARTITIONS});
+                    sql: interactive SQL transactions on several tables (list-append through SQL,
+                    checked by Elle; CamusDB's on-call write-skew example, checked never to leave
+                    nobody on call)
+  --partitions P    Raft partitions, 1..16, for list-append, bank and sql (default ${DEFAULT_TXN_PARTITIONS});
                     keys spread over them, so transactions take two-phase commit
   --json            print one JSON line instead of the table
   -h, --help        this text
@@ -97,7 +100,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
       }
       case '--workload': {
         const w = value();
-        if (w !== 'register' && w !== 'list-append' && w !== 'bank') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register, list-append, bank`);
+        if (w !== 'register' && w !== 'list-append' && w !== 'bank' && w !== 'sql') throw new UsageError(`unknown workload ${JSON.stringify(w ?? '')}; known: register, list-append, bank, sql`);
         options.workload = w;
         break;
       }
@@ -117,7 +120,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
   }
   if (!seedGiven) options.seed = randomSeed();
   if (options.workload === 'register' && options.partitions !== undefined && options.partitions !== 1) {
-    throw new UsageError('--partitions applies to the list-append and bank workloads; register runs one group');
+    throw new UsageError('--partitions applies to the list-append, bank and sql workloads; register runs one group');
   }
   const reproduce = ['npm', 'run', 'sim', '--', '--seed', String(options.seed), '--nodes', String(options.nodes), '--duration', `${options.durationMs}ms`, '--faults', faultsText, '--workload', options.workload];
   if (options.partitions !== undefined) reproduce.push('--partitions', String(options.partitions));

@@ -13,6 +13,7 @@ import { ListAppendWorkload } from './workloads/list-append.js';
 import { BankWorkload } from './workloads/bank.js';
 import type { TxnClientWorld } from './workloads/clients.js';
 import { checkBank } from './checkers/bank.js';
+import { SqlWorkload, sqlSession, type SqlClientWorld } from './workloads/sql.js';
 
 export type Verdict = 'ok' | 'correctness' | 'liveness' | 'crash';
 
@@ -27,7 +28,7 @@ export interface SimOptions {
   faults: FaultOptions | 'swarm';
   /** The system's knobs: drawn per seed ('swarm'), or the defaults; unset means swarm exactly when faults are. */
   tuning?: 'swarm' | 'default';
-  workload: 'register' | 'list-append' | 'bank';
+  workload: 'register' | 'list-append' | 'bank' | 'sql';
   /**
    * Raft partitions per node for the transactional workloads (default 3, so
    * transactions span partitions and take two-phase commit). The register
@@ -155,7 +156,9 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
       ? registerRun(rng, worldOptions, clients)
       : o.workload === 'list-append'
         ? listAppendRun(rng, worldOptions, clients, o.makeStateMachine)
-        : bankRun(rng, worldOptions, clients, o.makeStateMachine);
+        : o.workload === 'bank'
+          ? bankRun(rng, worldOptions, clients, o.makeStateMachine)
+          : sqlRun(rng, worldOptions, clients, o.makeStateMachine);
   const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
 
   const violations: string[] = [];
@@ -276,6 +279,23 @@ function bankRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachi
   const check = () => {
     const r = checkBank(wl.audits, { accounts: wl.accountNames, total: wl.total });
     return r.violations.slice(0, 5).map((v) => `bank: audit ${v.txnId}: ${v.kind}: ${v.detail}`);
+  };
+  return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
+}
+
+function sqlRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+  const { world, clientWorld } = txnWorld(rng, w, makeStateMachine);
+  const sqlWorld: SqlClientWorld = {
+    ...clientWorld,
+    session: (n, fn, reply) => world.clientCall(n, (node, answer) => fn(sqlSession(node), answer), reply),
+  };
+  const wl = new SqlWorkload(sqlWorld, rng.fork('workload'), { ...c, keys: 6, opsMax: 4, engineers: 3 });
+  const check = () => {
+    const r = checkListAppend(wl.history);
+    const out = r.anomalies.slice(0, 5).map((a) => `serializability: ${formatAnomaly(a)}`);
+    const bad = wl.onCallReads.filter((x) => x.count < 1);
+    if (bad.length) out.push(`on-call: ${bad.length} committed reads saw nobody on call (write skew), e.g. count ${bad[0]!.count}`);
+    return out;
   };
   return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
 }

@@ -16,7 +16,7 @@ const SEVERITY: Record<Verdict, number> = { ok: 0, liveness: 1, correctness: 2, 
 export const INTERRUPTED_EXIT_CODE = 130;
 
 /** The options of `npm run sim` that every seed of a sweep runs with. */
-const PASS_THROUGH: ReadonlySet<string> = new Set(['--nodes', '--duration', '--faults', '--tuning', '--workload']);
+const PASS_THROUGH: ReadonlySet<string> = new Set(['--nodes', '--partitions', '--duration', '--faults', '--tuning', '--workload']);
 
 export function sweepHelp(cpus: number): string {
   return `usage: npm run sim:sweep -- (--seeds N | --from A --to B) [options]
@@ -26,7 +26,7 @@ export function sweepHelp(cpus: number): string {
   --workers W       worker processes (default: the number of CPUs, here ${cpus})
   --json FILE       write the full report to FILE
   --fail-fast       stop at the first seed whose verdict is not ok
-  --nodes, --duration, --faults, --tuning, --workload
+  --nodes, --partitions, --duration, --faults, --tuning, --workload
                     passed to every seed, as for \`npm run sim\` (see npm run sim -- --help)
   -h, --help        this text
 

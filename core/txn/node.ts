@@ -79,6 +79,18 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     return this.opts as TxnNodeOptions;
   }
 
+  /** This node's clock (local ms), for ids and deadlines above the core. */
+  nowMs(): number {
+    return this.io.clock.nowMs();
+  }
+
+  /** `n` bytes from this node's injected randomness. */
+  randomBytes(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = this.io.random.int(0, 255);
+    return b;
+  }
+
   /** Sends a partition command to its group's leader (see ReplicaHost.call). */
   send(group: number, c: PartitionCommand, reply: (o: Outcome<unknown>) => void = () => {}): void {
     this.call(group, requestIdOf(c), encodePartitionCommand(c), reply);

@@ -1,0 +1,182 @@
+// The catalog: every table of a database, stored as one JSON document under
+// the database's schema key ({database}/meta/schema), read and written inside
+// the statement's transaction like any other data. So the catalog is
+// replicated, every node sees a DDL once it commits, and a DDL concurrent
+// with a statement that read the schema conflicts with it (serializable).
+//
+// Whether a database exists is its system key ({database}/meta/system). There
+// is no other global list of databases in the key space, and finding them by
+// scanning for system keys would touch every partition, so CREATE and DROP
+// DATABASE also keep a sorted list of names under one registry key
+// (DATABASES_KEY) that SHOW DATABASES reads. The system key stays the truth
+// for existence; the registry only serves listing.
+//
+// Ids. Row and index keys start with the table id and carry no database name
+// (see keys.ts), so a table id must be unique across databases: it is the
+// database name, '.', 't' and a number from the catalog's counter. A database
+// name holds no ':' or '/', and the number holds no '.', so two databases can
+// never mint the same table id. Index ids only need to be unique within their
+// table and are 'x' and a number from the same counter.
+
+import { camusError } from '../../errors.js';
+import { utf8Decode, utf8Encode } from '../../util/codec.js';
+import type { Expr } from '../ast.js';
+import { isSafeId, schemaKey, systemKey } from '../keys.js';
+import { parse } from '../parser.js';
+import type { ColumnSchema, IndexSchema, KvTxn, TableSchema } from './types.js';
+
+/** The stored catalog of one database. `nextId` numbers new tables and indexes. */
+export interface Catalog {
+  tables: TableSchema[];
+  nextId: number;
+}
+
+/** The name of the primary key's index in IndexSchema; users call it `primary`. */
+export const PRIMARY_KEY_INDEX = '~pk';
+
+/** The name under which SHOW INDEXES prints the primary key and DROP INDEX accepts it. */
+export const PRIMARY_KEY_DISPLAY = 'primary';
+
+/** The registry of database names, a JSON array kept sorted (see the header). */
+export const DATABASES_KEY = 'camus/meta/databases';
+
+/** Checks a database name; CADB0400 when it cannot be stored. */
+export function checkDatabaseName(database: string): void {
+  if (!isSafeId(database) || database.length > 128) throw camusError('InvalidInput', `invalid database name ${JSON.stringify(database)}`);
+}
+
+export function databaseExists(txn: KvTxn, database: string): boolean {
+  checkDatabaseName(database);
+  return txn.get(systemKey(database)) !== null;
+}
+
+/** Reads the catalog; CADB0010 when the database does not exist, CADB0014 when the document is corrupt. */
+export function loadCatalog(txn: KvTxn, database: string): Catalog {
+  if (!databaseExists(txn, database)) throw camusError('DatabaseDoesntExist', `database "${database}" does not exist`);
+  const raw = txn.get(schemaKey(database));
+  if (raw === null) return { tables: [], nextId: 1 };
+  try {
+    const c = JSON.parse(utf8Decode(raw)) as Catalog;
+    if (!Array.isArray(c.tables) || !Number.isSafeInteger(c.nextId)) throw new Error('bad shape');
+    return c;
+  } catch (e) {
+    throw camusError('SystemSpaceCorrupt', `catalog of "${database}" cannot be decoded: ${(e as Error).message}`);
+  }
+}
+
+export function saveCatalog(txn: KvTxn, database: string, c: Catalog): void {
+  txn.put(schemaKey(database), utf8Encode(JSON.stringify(c)));
+}
+
+/** A table by (lower-case) name, or null. */
+export function findTable(c: Catalog, name: string): TableSchema | null {
+  return c.tables.find((t) => t.name === name) ?? null;
+}
+
+/** A table by name; CADB0011 when there is none. */
+export function getTable(c: Catalog, name: string): TableSchema {
+  const t = findTable(c, name);
+  if (!t) throw camusError('TableDoesntExist', name ? `table "${name}" does not exist` : 'table name is empty');
+  return t;
+}
+
+/** Creates the database (its system key) and lists it in the registry; CADB0012 when it exists. */
+export function createDatabase(txn: KvTxn, database: string, ifNotExists: boolean): void {
+  if (databaseExists(txn, database)) {
+    if (ifNotExists) return;
+    throw camusError('DatabaseAlreadyExists', `database "${database}" already exists`);
+  }
+  txn.put(systemKey(database), utf8Encode(JSON.stringify({ created: true })));
+  const names = listDatabases(txn);
+  if (!names.includes(database)) saveDatabaseList(txn, [...names, database]);
+}
+
+/**
+ * Removes a database's metadata (system and schema keys) and its registry
+ * entry. Its tables' rows and index entries are the caller's to delete first,
+ * while the catalog that says where they are can still be read.
+ */
+export function removeDatabase(txn: KvTxn, database: string): void {
+  txn.delete(systemKey(database));
+  txn.delete(schemaKey(database));
+  const names = listDatabases(txn);
+  if (names.includes(database)) saveDatabaseList(txn, names.filter((n) => n !== database));
+}
+
+/** Names of the databases in the registry, sorted. */
+export function listDatabases(txn: KvTxn): string[] {
+  const raw = txn.get(DATABASES_KEY);
+  if (raw === null) return [];
+  try {
+    const names = JSON.parse(utf8Decode(raw)) as unknown;
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new Error('bad shape');
+    return names as string[];
+  } catch (e) {
+    throw camusError('SystemSpaceCorrupt', `database registry cannot be decoded: ${(e as Error).message}`);
+  }
+}
+
+function saveDatabaseList(txn: KvTxn, names: string[]): void {
+  const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  txn.put(DATABASES_KEY, utf8Encode(JSON.stringify(sorted)));
+}
+
+/** A fresh table id for the database (see the header); advances the counter. */
+export function newTableId(c: Catalog, database: string): string {
+  return `${database}.t${c.nextId++}`;
+}
+
+/** A fresh index id; advances the counter. */
+export function newIndexId(c: Catalog): string {
+  return `x${c.nextId++}`;
+}
+
+/** The table's primary key index, or null when it has none. */
+export function primaryKeyOf(table: TableSchema): IndexSchema | null {
+  return table.indexes.find((i) => i.name === PRIMARY_KEY_INDEX) ?? null;
+}
+
+/** An index by the name a user gives it; `primary` names the primary key. */
+export function findIndex(table: TableSchema, name: string): IndexSchema | null {
+  const stored = name === PRIMARY_KEY_DISPLAY ? PRIMARY_KEY_INDEX : name;
+  return table.indexes.find((i) => i.name === stored) ?? null;
+}
+
+/** The name an index is shown under: its own, or `primary` for the primary key. */
+export function indexDisplayName(index: IndexSchema): string {
+  return index.name === PRIMARY_KEY_INDEX ? PRIMARY_KEY_DISPLAY : index.name;
+}
+
+/**
+ * The position of the column whose value is the row id, or -1. When the
+ * primary key is a single OID column, every row's id is that column's value,
+ * so a lookup by that key is a point read of the row key; otherwise row ids
+ * are fresh OIDs unrelated to the row's values.
+ */
+export function rowIdColumn(table: TableSchema): number {
+  const pk = primaryKeyOf(table);
+  if (pk === null || pk.columns.length !== 1) return -1;
+  const i = table.columns.findIndex((c) => c.name === pk.columns[0]!.column);
+  return i >= 0 && table.columns[i]!.type === 'OID' ? i : -1;
+}
+
+/**
+ * The DEFAULT expression of a column, parsed from its stored SQL text (null
+ * when it has none). The text was printed by formatExpr, so it parses back
+ * to the expression that was declared.
+ */
+export function defaultExpr(col: ColumnSchema): Expr | null {
+  if (col.default === null) return null;
+  let stmts;
+  try {
+    stmts = parse(`SELECT ${col.default}`);
+  } catch (e) {
+    throw camusError('SystemSpaceCorrupt', `DEFAULT of column "${col.name}" cannot be parsed: ${(e as Error).message}`);
+  }
+  const s = stmts[0];
+  const item = s?.kind === 'select' && stmts.length === 1 && s.from === null && s.columns.length === 1 ? s.columns[0] : undefined;
+  if (item?.kind !== 'expr' || item.alias !== null) {
+    throw camusError('SystemSpaceCorrupt', `DEFAULT of column "${col.name}" is not one expression: ${col.default}`);
+  }
+  return item.expr;
+}

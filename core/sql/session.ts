@@ -1,0 +1,152 @@
+import { CamusError, ErrorCode } from '../errors.js';
+import type { TxnNode, TxnOutcome, TxnView } from '../txn/node.js';
+import type { SqlValue } from './encoding.js';
+import { executeStatement } from './engine/engine.js';
+import type { ExecContext, SqlResult } from './engine/types.js';
+import { newOid } from './keys.js';
+import { parse, type Statement } from './parser.js';
+
+/** How a SQL request ended. failed: it did not take effect. timeout: a commit may or may not have happened. */
+export type SqlOutcome =
+  | { status: 'ok'; result: SqlResult }
+  | { status: 'failed'; code: string; message: string }
+  | { status: 'timeout' };
+
+/** Conflicts an autocommit statement retries by itself before reporting them (nothing was written). */
+const AUTOCOMMIT_ATTEMPTS = 4;
+
+/**
+ * One client's SQL session on a node: the current database and, between
+ * BEGIN and COMMIT/ROLLBACK, the open transaction.
+ *
+ * A statement outside an explicit transaction runs in its own and commits at
+ * once; when it loses a conflict (CADB0502) or meets a partition without a
+ * leader before committing (CADB0504), it is retried from scratch a few times,
+ * since nothing of it took effect and no result was shown yet. Inside an
+ * explicit transaction, statements run against the transaction's view; a
+ * failing statement leaves the transaction open and unchanged (the engine
+ * validates before it writes), and a conflict is reported at COMMIT for the
+ * client to retry the whole transaction.
+ */
+export class SqlSession {
+  private view: TxnView | null = null;
+  /** Requests are served one at a time, in order; this holds the ones waiting. */
+  private queue: (() => void)[] = [];
+  private busy = false;
+  /** Advances per generated object id; starts at a random point so sessions on one node do not collide. */
+  private oidCounter: number;
+
+  constructor(
+    private readonly node: TxnNode,
+    public database: string,
+  ) {
+    this.oidCounter = node.randomBytes(3).reduce((n, b) => n * 256 + b, 0);
+  }
+
+  get inTransaction(): boolean {
+    return this.view !== null;
+  }
+
+  /** Runs every statement of `sql` in order; replies once with the last statement's result or the first failure. */
+  execute(sql: string, params: ReadonlyMap<string, SqlValue>, reply: (o: SqlOutcome) => void): void {
+    let stmts: Statement[];
+    try {
+      stmts = parse(sql);
+    } catch (e) {
+      return reply(failure(e));
+    }
+    if (stmts.length === 0) return reply({ status: 'failed', code: ErrorCode.InvalidInput, message: 'no statement given' });
+    this.enqueue((done) => this.runAll(stmts, params, (o) => (done(), reply(o))));
+  }
+
+  private enqueue(job: (done: () => void) => void): void {
+    const run = () => {
+      this.busy = true;
+      job(() => {
+        this.busy = false;
+        const next = this.queue.shift();
+        if (next) next();
+      });
+    };
+    if (this.busy) this.queue.push(run);
+    else run();
+  }
+
+  private runAll(stmts: Statement[], params: ReadonlyMap<string, SqlValue>, reply: (o: SqlOutcome) => void, i = 0, last: SqlOutcome | null = null): void {
+    if (i === stmts.length) return reply(last!);
+    this.runOne(stmts[i]!, params, (o) => (o.status === 'ok' ? this.runAll(stmts, params, reply, i + 1, o) : reply(o)));
+  }
+
+  private runOne(stmt: Statement, params: ReadonlyMap<string, SqlValue>, reply: (o: SqlOutcome) => void): void {
+    switch (stmt.kind) {
+      case 'begin':
+        if (this.view) return reply({ status: 'failed', code: ErrorCode.InvalidInput, message: 'a transaction is already open' });
+        return this.node.begin((o) => {
+          if (o.status !== 'ok') return reply(o.status === 'failed' ? o : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out; retry' });
+          this.view = o.result;
+          reply({ status: 'ok', result: { kind: 'affected', affected: 0 } });
+        });
+      case 'commit': {
+        const view = this.view;
+        if (!view) return reply({ status: 'failed', code: ErrorCode.TransactionAlreadyCompleted, message: 'no transaction is open' });
+        this.view = null;
+        return this.node.commit(view, (o) => reply(commitOutcome(o, { kind: 'affected', affected: 0 })));
+      }
+      case 'rollback':
+        if (!this.view) return reply({ status: 'failed', code: ErrorCode.TransactionAlreadyCompleted, message: 'no transaction is open' });
+        this.view.rollback();
+        this.view = null;
+        return reply({ status: 'ok', result: { kind: 'affected', affected: 0 } });
+      default:
+        if (this.view) return reply(this.run(stmt, this.view, params));
+        return this.autocommit(stmt, params, AUTOCOMMIT_ATTEMPTS, reply);
+    }
+  }
+
+  private autocommit(stmt: Statement, params: ReadonlyMap<string, SqlValue>, attempts: number, reply: (o: SqlOutcome) => void): void {
+    const retry = (o: SqlOutcome) => {
+      const retryable = o.status === 'failed' && (o.code === ErrorCode.TransactionConflict || o.code === ErrorCode.TransactionMustRetry);
+      if (retryable && attempts > 1) this.autocommit(stmt, params, attempts - 1, reply);
+      else reply(o);
+    };
+    this.node.begin((b) => {
+      if (b.status !== 'ok') return retry(b.status === 'failed' ? b : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out; retry' });
+      const view = b.result;
+      const r = this.run(stmt, view, params);
+      if (r.status !== 'ok') return reply(r); // The statement itself failed: retrying cannot help.
+      this.node.commit(view, (o) => {
+        const c = commitOutcome(o, r.result);
+        // A commit that timed out may have happened: never retried.
+        if (c.status === 'timeout') return reply(c);
+        retry(c);
+      });
+    });
+  }
+
+  /** Runs one statement against a view; expected failures become outcomes, nothing else is caught. */
+  private run(stmt: Statement, view: TxnView, params: ReadonlyMap<string, SqlValue>): SqlOutcome {
+    const exec: ExecContext = { database: this.database, params, newOid: () => newOid(this.node.nowMs(), (n) => this.node.randomBytes(n), this.oidCounter++) };
+    try {
+      return { status: 'ok', result: executeStatement(stmt, view, exec) };
+    } catch (e) {
+      return failure(e);
+    }
+  }
+}
+
+function commitOutcome(o: TxnOutcome<null>, result: SqlResult): SqlOutcome {
+  switch (o.status) {
+    case 'committed':
+      return { status: 'ok', result };
+    case 'aborted':
+    case 'failed':
+      return { status: 'failed', code: o.code, message: o.message };
+    case 'timeout':
+      return { status: 'timeout' };
+  }
+}
+
+function failure(e: unknown): SqlOutcome {
+  if (e instanceof CamusError) return { status: 'failed', code: e.code, message: e.message };
+  throw e;
+}

@@ -1,0 +1,134 @@
+// The real node's Disk (core/io.ts) over LevelDB (classic-level).
+//
+// Durability: every db.batch is written with sync: true (LevelDB appends the
+// batch to its write-ahead log and fsyncs before answering), so a batch is
+// atomic and, once its promise resolves, survives a crash. Batches are written
+// one at a time, in order, so they become durable in the order written.
+//
+// Group commit: while one batch is being written, later write() calls queue up
+// and go out together as the next single db.batch, one fsync for all of them.
+// The first write also waits for the current turn's microtasks, so everything
+// a node writes in one event shares a batch. Merging is invisible to callers:
+// each write's ops keep their order, and LevelDB applies a batch in order.
+//
+// Failure is fatal (fail-stop). After an I/O error nobody knows which writes
+// reached the disk, and a node that carried on would acknowledge things it
+// may have lost. So the first error is kept in `failed`, every later write()
+// throws it, no further onDurable ever runs, and `onFatal` (if given) tells
+// the server to stop the node. Nothing is retried.
+
+import { ClassicLevel } from 'classic-level';
+import type { Disk, DiskOp } from '../../core/io.js';
+
+/** Thrown by write() once the disk has failed or been closed. */
+export class DiskFailedError extends Error {
+  override name = 'DiskFailedError';
+}
+
+export interface LevelDiskOptions {
+  /** Called once, as its own event, with the first I/O error; the node must stop. */
+  onFatal?: (e: Error) => void;
+}
+
+interface Pending {
+  readonly ops: readonly DiskOp[];
+  readonly done: () => void;
+}
+
+/** Keys go to LevelDB as UTF-8, which cannot carry a lone surrogate; such a key is a programmer error. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export class LevelDisk implements Disk {
+  /** The first I/O error; once set, the disk refuses all writes. */
+  failed: Error | null = null;
+  /** db.batch calls that completed: with group commit, usually far fewer than write() calls. */
+  batchesWritten = 0;
+  /** write() calls accepted. */
+  writes = 0;
+  private queue: Pending[] = [];
+  /** The running write loop, if any; at most one at a time keeps batches in order. */
+  private writing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly db: ClassicLevel<string, Uint8Array>,
+    private readonly image: ReadonlyMap<string, Uint8Array>,
+    private readonly opts: LevelDiskOptions,
+  ) {}
+
+  /** Opens (creating if missing) the database in `dir` and reads all of it into memory for recovered(). */
+  static async open(dir: string, opts: LevelDiskOptions = {}): Promise<LevelDisk> {
+    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    const image = new Map<string, Uint8Array>();
+    try {
+      for await (const [k, v] of db.iterator()) image.set(k, plain(v));
+    } catch (e) {
+      await db.close().catch(() => {});
+      throw e;
+    }
+    return new LevelDisk(db, image, opts);
+  }
+
+  recovered(): ReadonlyMap<string, Uint8Array> {
+    return this.image;
+  }
+
+  write(ops: readonly DiskOp[], onDurable: () => void): void {
+    if (this.failed) throw new DiskFailedError(`disk failed earlier: ${this.failed.message}`, { cause: this.failed });
+    if (this.closed) throw new DiskFailedError('disk is closed');
+    for (const op of ops) if (LONE_SURROGATE.test(op.key)) throw new TypeError(`disk key is not well-formed UTF-16: ${JSON.stringify(op.key)}`);
+    this.writes++;
+    this.queue.push({ ops, done: onDurable });
+    if (!this.writing) this.writing = this.drain();
+  }
+
+  /** Waits for every accepted write to be durable (or the disk to fail), then closes the database. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.writing) await this.writing;
+    await this.db.close();
+  }
+
+  /**
+   * Writes the queue out, one merged batch at a time, until it is empty. Never
+   * rejects: an error is recorded as the disk's failure. Callbacks run in a
+   * later macrotask (setImmediate, FIFO, so in write order), never inside this
+   * loop, so an exception in a callback is the caller's crash, not a disk error.
+   */
+  private async drain(): Promise<void> {
+    await null; // Let the current turn's other writes join the first batch.
+    while (this.queue.length && !this.failed) {
+      const group = this.queue;
+      this.queue = [];
+      const ops: DiskOp[] = [];
+      for (const p of group) for (const op of p.ops) ops.push(op);
+      // An empty batch changes nothing, and every earlier batch is already durable.
+      if (ops.length) {
+        try {
+          await this.db.batch(ops, { sync: true });
+        } catch (e) {
+          this.fail(e instanceof Error ? e : new Error(String(e)));
+          break;
+        }
+        this.batchesWritten++;
+      }
+      setImmediate(() => {
+        for (const p of group) p.done();
+      });
+    }
+    this.queue = [];
+    this.writing = null;
+  }
+
+  private fail(e: Error): void {
+    this.failed = e;
+    const onFatal = this.opts.onFatal;
+    if (onFatal) setImmediate(() => onFatal(e));
+  }
+}
+
+/** LevelDB hands back Buffers; the core gets plain Uint8Arrays (same bytes, no copy). */
+function plain(v: Uint8Array): Uint8Array {
+  return v.constructor === Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}

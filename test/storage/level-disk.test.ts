@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Disk } from '../../core/io.js';
+import { DiskFailedError, LevelDisk } from '../../server/disk/level-disk.js';
+import { diskConformance, durable } from './disk-conformance.js';
+
+const root = mkdtempSync(join(tmpdir(), 'camus-level-disk-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let dirs = 0;
+const dirOf = new WeakMap<Disk, string>();
+
+async function openIn(dir: string): Promise<LevelDisk> {
+  const d = await LevelDisk.open(dir);
+  dirOf.set(d, dir);
+  return d;
+}
+
+diskConformance('LevelDisk', {
+  open: () => openIn(join(root, `c${dirs++}`)),
+  async reopen(old) {
+    await (old as LevelDisk).close();
+    return openIn(dirOf.get(old)!);
+  },
+  async dispose(d) {
+    await (d as LevelDisk).close();
+  },
+});
+
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+describe('LevelDisk', () => {
+  it('group-commits: many writes in one tick share few db.batch calls', async () => {
+    const d = await LevelDisk.open(join(root, 'group'));
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 500; i++) all.push(durable(d, [{ type: 'put', key: `k${i}`, value: enc(String(i)) }]));
+    await Promise.all(all);
+    expect(d.writes).toBe(500);
+    expect(d.batchesWritten).toBeLessThanOrEqual(2);
+    // Writes arriving while a batch is in flight merge into the next one.
+    const more: Promise<void>[] = [];
+    for (let i = 0; i < 200; i++) {
+      more.push(durable(d, [{ type: 'put', key: `m${i}`, value: enc(String(i)) }]));
+      if (i % 20 === 19) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(more);
+    expect(d.batchesWritten).toBeLessThan(2 + 200 / 2);
+    await d.close();
+    const r = await LevelDisk.open(join(root, 'group'));
+    expect(r.recovered().size).toBe(700);
+    await r.close();
+  });
+
+  it('close() waits for queued writes', async () => {
+    const dir = join(root, 'close');
+    const d = await LevelDisk.open(dir);
+    let done = 0;
+    for (let i = 0; i < 50; i++) d.write([{ type: 'put', key: `k${i}`, value: enc('v') }], () => done++);
+    await d.close();
+    expect(() => d.write([], () => {})).toThrow(DiskFailedError);
+    const r = await LevelDisk.open(dir);
+    expect(r.recovered().size).toBe(50);
+    await r.close();
+    await new Promise((res) => setImmediate(res));
+    expect(done).toBe(50);
+  });
+
+  it('fails stop on an I/O error: no callback, later writes throw, onFatal called', async () => {
+    const dir = join(root, 'fail');
+    let fatal: Error | null = null;
+    const d = await LevelDisk.open(dir, { onFatal: (e) => (fatal = e) });
+    await durable(d, [{ type: 'put', key: 'a', value: enc('1') }]);
+    // Pull the database out from under the disk: the next batch fails as an I/O error would.
+    await (d as unknown as { db: { close(): Promise<void> } }).db.close();
+    let called = false;
+    d.write([{ type: 'put', key: 'b', value: enc('2') }], () => (called = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(called).toBe(false);
+    expect(d.failed).toBeInstanceOf(Error);
+    expect(fatal).toBe(d.failed);
+    expect(() => d.write([{ type: 'put', key: 'c', value: enc('3') }], () => {})).toThrow(DiskFailedError);
+    await d.close();
+  });
+
+  it('refuses keys LevelDB cannot store faithfully (lone surrogates)', async () => {
+    const d = await LevelDisk.open(join(root, 'surrogate'));
+    expect(() => d.write([{ type: 'put', key: 'a\ud800', value: enc('1') }], () => {})).toThrow(TypeError);
+    expect(() => d.write([{ type: 'put', key: '\udc00', value: enc('1') }], () => {})).toThrow(TypeError);
+    await durable(d, [{ type: 'put', key: '\ud83d\ude00', value: enc('1') }]);
+    await d.close();
+  });
+});
