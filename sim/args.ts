@@ -4,6 +4,10 @@ import { DEFAULT_SIM_OPTIONS, DEFAULT_TXN_PARTITIONS, EXIT_CODES, type SimOption
 
 export class UsageError extends Error {}
 
+export const DEFAULT_SHRINK_BUDGET = 200;
+/** Exit code of --check-determinism when the two runs differ. */
+export const NONDETERMINISTIC_EXIT = 6;
+
 export const HELP = `usage: npm run sim -- [options]
 
   --seed N          run seed N (a non-negative integer; default: a random seed, printed)
@@ -24,12 +28,35 @@ export const HELP = `usage: npm run sim -- [options]
   --json            print one JSON line instead of the table
   -h, --help        this text
 
-Exit codes: 0 ok, 2 bad usage, ${EXIT_CODES.correctness} correctness violation, ${EXIT_CODES.liveness} liveness failure, ${EXIT_CODES.crash} crash.`;
+Reproducing, shrinking, looking:
+  --write-scenario F  also write the run's scenario (options, fault schedule, every client's
+                    operations) to F; replaying it gives the same trace hash
+  --scenario F      replay scenario file F instead of drawing from a seed (takes none of
+                    --seed --nodes --duration --faults --tuning --workload --partitions)
+  --shrink          search for a smaller scenario failing the same way (same verdict and kind
+                    of first violation); writes it to --out (default shrunk-<seed>.json)
+  --out F           where --shrink writes
+  --shrink-budget N replays --shrink may spend, 1..100000 (default ${DEFAULT_SHRINK_BUDGET})
+  --check-determinism  run twice, compare event by event, name the first event that differs
+  --html F          write the run's timeline as one self-contained HTML page (with --shrink:
+                    the shrunk run's)
+
+Exit codes: 0 ok, 2 bad usage, ${EXIT_CODES.correctness} correctness violation, ${EXIT_CODES.liveness} liveness failure, ${EXIT_CODES.crash} crash,
+${NONDETERMINISTIC_EXIT} nondeterministic (--check-determinism). --shrink exits with the shrunk scenario's verdict.`;
+
 
 export interface CliArgs {
   options: SimOptions;
   json: boolean;
   help: boolean;
+  /** A scenario file to replay instead of a seed. */
+  scenario: string | null;
+  writeScenario: string | null;
+  shrink: boolean;
+  out: string | null;
+  shrinkBudget: number;
+  checkDeterminism: boolean;
+  html: string | null;
   /** The argv that reproduces this run exactly. */
   reproduce: string[];
 }
@@ -73,10 +100,18 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
   let help = false;
   let seedGiven = false;
   let faultsText = 'swarm';
+  const extra = { scenario: null as string | null, writeScenario: null as string | null, shrink: false, out: null as string | null, shrinkBudget: DEFAULT_SHRINK_BUDGET, checkDeterminism: false, html: null as string | null };
+  /** Run options given explicitly, which a scenario would contradict. */
+  const runFlags: string[] = [];
+  const path = (flag: string, v: string | undefined) => {
+    if (!v || v.startsWith('--')) throw new UsageError(`${flag} needs a file name`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
     const { flag, inline } = splitFlag(raw);
     const value = () => (inline !== undefined ? inline : argv[++i]);
+    if (['--seed', '--nodes', '--duration', '--faults', '--tuning', '--workload', '--partitions'].includes(flag)) runFlags.push(flag);
     switch (flag) {
       case '--seed':
         options.seed = parseIntArg('--seed', value(), 0, Number.MAX_SAFE_INTEGER);
@@ -110,6 +145,27 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
       case '--json':
         json = true;
         break;
+      case '--scenario':
+        extra.scenario = path(flag, value());
+        break;
+      case '--write-scenario':
+        extra.writeScenario = path(flag, value());
+        break;
+      case '--shrink':
+        extra.shrink = true;
+        break;
+      case '--out':
+        extra.out = path(flag, value());
+        break;
+      case '--shrink-budget':
+        extra.shrinkBudget = parseIntArg('--shrink-budget', value(), 1, 100_000);
+        break;
+      case '--check-determinism':
+        extra.checkDeterminism = true;
+        break;
+      case '--html':
+        extra.html = path(flag, value());
+        break;
       case '-h':
       case '--help':
         help = true;
@@ -118,6 +174,9 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
         throw new UsageError(`unknown option ${JSON.stringify(raw)}`);
     }
   }
+  if (extra.scenario && runFlags.length) throw new UsageError(`--scenario replays a file's options; drop ${runFlags.join(', ')}`);
+  if (extra.shrink && extra.checkDeterminism) throw new UsageError('--shrink and --check-determinism are separate runs; give one');
+  if (extra.out && !extra.shrink) throw new UsageError('--out is where --shrink writes; it needs --shrink');
   if (!seedGiven) options.seed = randomSeed();
   if (options.workload === 'register' && options.partitions !== undefined && options.partitions !== 1) {
     throw new UsageError('--partitions applies to the list-append, bank and sql workloads; register runs one group');
@@ -125,7 +184,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
   const reproduce = ['npm', 'run', 'sim', '--', '--seed', String(options.seed), '--nodes', String(options.nodes), '--duration', `${options.durationMs}ms`, '--faults', faultsText, '--workload', options.workload];
   if (options.partitions !== undefined) reproduce.push('--partitions', String(options.partitions));
   if (options.tuning) reproduce.push('--tuning', options.tuning);
-  return { options, json, help, reproduce };
+  return { options, json, help, reproduce: extra.scenario ? ['npm', 'run', 'sim', '--', '--scenario', extra.scenario] : reproduce, ...extra };
 }
 
 export function formatSummary(r: SimResult, reproduce: string[]): string {

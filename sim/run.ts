@@ -1,10 +1,16 @@
 import type { NodeOptions } from '../core/cluster/node.js';
 import { checkLinearizable, formatHistory } from './checkers/linearizability.js';
 import { describeFaults, swarm, type FaultOptions } from './faults.js';
-import { Nemesis } from './nemesis.js';
+import { Nemesis, type NemesisSource } from './nemesis.js';
 import { Rng } from './rng.js';
 import { RegisterWorkload } from './workloads/register.js';
-import { World, type SimNode, type WorldOptions } from './world.js';
+import { World, type SimNode, type WorldObserver, type WorldOptions } from './world.js';
+import { SCENARIO_FORMAT, SCENARIO_VERSION, type Scenario, type WorkloadName } from './scenario.js';
+import type { ClientObserver, ClientScript, OpSource } from './workloads/clients.js';
+import type { KvOp } from './checkers/linearizability.js';
+import type { Planned } from './workloads/list-append.js';
+import type { BankOp } from './workloads/bank.js';
+import type { SqlOp } from './workloads/sql.js';
 import { Node } from '../core/cluster/node.js';
 import { TxnNode } from '../core/txn/node.js';
 import type { PartitionStateMachine } from '../core/txn/partition.js';
@@ -28,7 +34,7 @@ export interface SimOptions {
   faults: FaultOptions | 'swarm';
   /** The system's knobs: drawn per seed ('swarm'), or the defaults; unset means swarm exactly when faults are. */
   tuning?: 'swarm' | 'default';
-  workload: 'register' | 'list-append' | 'bank' | 'sql';
+  workload: WorkloadName;
   /**
    * Raft partitions per node for the transactional workloads (default 3, so
    * transactions span partitions and take two-phase commit). The register
@@ -46,6 +52,32 @@ export interface SimOptions {
   livenessMs: number;
   /** Overrides for the node (tests plant broken Raft rules through makeRaft). */
   node?: Partial<Omit<NodeOptions, 'id' | 'voters' | 'tickMs'>>;
+  /**
+   * Replays this scenario: its seed, options, fault schedule and client
+   * operations replace seed, nodes, durationMs, faults, tuning, workload,
+   * partitions and livenessMs, and nothing is drawn from the faults or
+   * workload streams.
+   */
+  scenario?: Scenario;
+}
+
+/** A violation, and the client operations it involves (the timeline marks them). */
+export interface Finding {
+  text: string;
+  ops?: { client?: number; invokeMs: number; completeMs: number }[];
+}
+
+/** Hooks that watch a run without changing it. */
+export interface SimWatchers {
+  world?: WorldObserver;
+  clients?: ClientObserver;
+}
+
+/** A run's result, the scenario that replays it exactly, and its violations with the operations they involve. */
+export interface SimRun {
+  result: SimResult;
+  scenario: Scenario;
+  findings: Finding[];
 }
 
 /** Partitions of the transactional workloads unless --partitions says otherwise. */
@@ -124,14 +156,22 @@ function swarmTuning(rng: Rng): Tuning {
   };
 }
 
-/** Runs one seeded simulation to its verdict. Deterministic: same options, same trace hash. */
+/** Runs one seeded simulation (or scenario) to its verdict. Deterministic: same options, same trace hash. */
 export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
+  return simulate(partial).result;
+}
+
+/** Runs a simulation and returns, besides the result, the scenario that replays it. */
+export function simulate(partial: Partial<SimOptions> = {}, watch: SimWatchers = {}): SimRun {
   const wallStart = performance.now();
-  const o: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...partial };
+  const sc = partial.scenario;
+  const o: SimOptions = sc
+    ? { ...DEFAULT_SIM_OPTIONS, ...partial, seed: sc.seed, nodes: sc.options.nodes, durationMs: sc.options.durationMs, workload: sc.options.workload, partitions: sc.options.partitions, livenessMs: sc.options.livenessMs }
+    : { ...DEFAULT_SIM_OPTIONS, ...partial };
   const rng = new Rng(`camusdb-sim/${o.seed}`);
-  const faults = o.faults === 'swarm' ? swarm(rng.fork('swarm')) : o.faults;
+  const faults = sc ? sc.options.faults : o.faults === 'swarm' ? swarm(rng.fork('swarm')) : o.faults;
   const swarmKnobs = o.tuning ? o.tuning === 'swarm' : o.faults === 'swarm';
-  const tuning = swarmKnobs ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
+  const tuning = sc ? sc.options.tuning : swarmKnobs ? swarmTuning(rng.fork('tuning')) : DEFAULT_TUNING;
   // A request should outlive an election or two before the node gives up on it.
   const requestTimeoutMs = Math.max(800, 3 * tuning.electionTicks * tuning.tickMs);
   const nodeOptions = {
@@ -150,7 +190,7 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
   const workloadEndMs = Math.max(o.durationMs, healAt + livenessBoundMs);
   const partitions = o.workload === 'register' ? 1 : (o.partitions ?? DEFAULT_TXN_PARTITIONS);
   const worldOptions = { nodes: o.nodes, groups: partitions, tickMs: tuning.tickMs, faults, diskLatencyMs: tuning.diskLatencyMs, node: nodeOptions };
-  const clients = { clients: o.nodes + 2, stopAtMs: workloadEndMs, timeoutMs: clientTimeoutMs };
+  const clients: RunClients = { clients: o.nodes + 2, stopAtMs: workloadEndMs, timeoutMs: clientTimeoutMs, scripts: sc?.clients ?? null, setupNodes: sc?.setupNodes ?? [], observer: watch.clients };
   const { world, workload } =
     o.workload === 'register'
       ? registerRun(rng, worldOptions, clients)
@@ -159,9 +199,12 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
         : o.workload === 'bank'
           ? bankRun(rng, worldOptions, clients, o.makeStateMachine)
           : sqlRun(rng, worldOptions, clients, o.makeStateMachine);
-  const nemesis = new Nemesis(world, rng.fork('faults'), faults, healAt);
+  world.observer = watch.world ?? null;
+  watch.world?.attach?.(() => world.now);
+  const source: NemesisSource = sc ? { kind: 'schedule', faults: sc.faults } : { kind: 'draw', rng: rng.fork('faults'), faults };
+  const nemesis = new Nemesis(world, source, healAt);
 
-  const violations: string[] = [];
+  const findings: Finding[] = [];
   let verdict: Verdict = 'ok';
   world.trace('begin', o.seed, o.nodes);
   world.at(0, () => {
@@ -178,19 +221,19 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
 
   if (world.crashError) {
     verdict = 'crash';
-    violations.push(`crash at t=${world.now.toFixed(1)}ms: ${world.crashError.stack ?? world.crashError.message}`);
+    findings.push({ text: `crash at t=${world.now.toFixed(1)}ms: ${world.crashError.stack ?? world.crashError.message}` });
   } else {
-    violations.push(...world.raftViolations, ...workload.check());
-    if (violations.length) verdict = 'correctness';
+    findings.push(...world.raftViolations.map((text) => ({ text })), ...workload.check());
+    if (findings.length) verdict = 'correctness';
     else {
       const live = checkLiveness(world, workload, healAt, livenessBoundMs, targetIndexes);
       if (live) {
         verdict = 'liveness';
-        violations.push(live);
+        findings.push({ text: live });
       }
     }
   }
-  return {
+  const result: SimResult = {
     seed: o.seed,
     nodes: o.nodes,
     partitions,
@@ -207,8 +250,18 @@ export function runSimulation(partial: Partial<SimOptions> = {}): SimResult {
     nemesisActions: nemesis.actions,
     ops: workload.counts(),
     faults: describeFaults(faults),
-    violations,
+    violations: findings.map((f) => f.text),
   };
+  const scenario: Scenario = {
+    format: SCENARIO_FORMAT,
+    version: SCENARIO_VERSION,
+    seed: o.seed,
+    options: { nodes: o.nodes, partitions, durationMs: o.durationMs, livenessMs: o.livenessMs, workload: o.workload, tuning, faults },
+    faults: nemesis.recorded,
+    clients: workload.recorded(),
+    ...(o.workload === 'sql' ? { setupNodes: workload.setupNodes ?? [] } : {}),
+  };
+  return { result, scenario, findings };
 }
 
 /** What a run needs of its workload, whatever it does. */
@@ -217,18 +270,32 @@ interface SimWorkload {
   counts(): { ok: number; failed: number; indeterminate: number };
   writeSucceededSince(t: number): { ok: boolean; atMs: number };
   /** Checks the history; returns violations. */
-  check(): string[];
+  check(): Finding[];
+  /** What each client sent. */
+  recorded(): ClientScript[];
+  setupNodes?: number[];
 }
 
 /** A workload with the run's history check attached. */
-function asSimWorkload(wl: Omit<SimWorkload, 'check'>, check: () => string[]): SimWorkload {
-  return { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), check };
+function asSimWorkload(wl: Omit<SimWorkload, 'check'>, check: () => Finding[]): SimWorkload {
+  return { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), recorded: () => wl.recorded(), setupNodes: wl.setupNodes, check };
 }
 
 type WorldOptionsBase = Omit<WorldOptions<SimNode>, 'makeNode'>;
-type ClientOptions = { clients: number; stopAtMs: number; timeoutMs: number };
+/** The clients' side of a run: how many and how long, and, in a replay, their scripts. */
+type RunClients = { clients: number; stopAtMs: number; timeoutMs: number; scripts: ClientScript[] | null; setupNodes: number[]; observer?: ClientObserver };
 
-function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: World; workload: SimWorkload } {
+/** A workload's op source. Scenario files are checked for shape only, so a replay trusts that ops fit the workload. */
+function opSource<Op>(c: RunClients): OpSource<Op> {
+  return c.scripts ? { kind: 'replay', clients: c.scripts as ClientScript<Op>[] } : { kind: 'draw' };
+}
+
+/** The operations a violation involves, for the timeline. */
+function involved(ops: readonly { process?: number; client?: number; invokeMs: number; completeMs: number }[]): Finding['ops'] {
+  return ops.map((x) => ({ client: x.client ?? x.process, invokeMs: x.invokeMs, completeMs: x.completeMs }));
+}
+
+function registerRun(rng: Rng, w: WorldOptionsBase, c: RunClients): { world: World; workload: SimWorkload } {
   const world = new World<Node>(rng, { ...w, makeNode: (io, opts, obs) => new Node(io, opts, obs(0)) });
   const wl = new RegisterWorkload(
     {
@@ -237,14 +304,16 @@ function registerRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions): { world: 
       request: (n, req, reply) => world.clientCall(n, (node, answer) => node.request(req, answer), reply),
       nodes: world.ids,
       trace: (k, a, b, cc) => world.trace(k, a, b, cc),
+      observer: c.observer,
     },
     rng.fork('workload'),
     { ...c, keys: 4 },
+    opSource<KvOp>(c),
   );
-  const check = () => {
+  const check = (): Finding[] => {
     const lin = checkLinearizable(wl.history);
-    if (lin.ok === false) return [`linearizability: key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops.slice(0, 60))}`];
-    if (lin.ok === 'unknown') return [`linearizability: undecided for key ${lin.key}: ${lin.reason}`];
+    if (lin.ok === false) return [{ text: `linearizability: key ${lin.key}: ${lin.reason}\n${formatHistory(lin.ops.slice(0, 60))}`, ops: involved(lin.ops) }];
+    if (lin.ok === 'unknown') return [{ text: `linearizability: undecided for key ${lin.key}: ${lin.reason}` }];
     return [];
   };
   return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
@@ -263,38 +332,40 @@ function txnWorld(rng: Rng, w: WorldOptionsBase, makeStateMachine?: () => Partit
   return { world, clientWorld };
 }
 
-function listAppendRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+function listAppendRun(rng: Rng, w: WorldOptionsBase, c: RunClients, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
   const { world, clientWorld } = txnWorld(rng, w, makeStateMachine);
-  const wl = new ListAppendWorkload(clientWorld, rng.fork('workload'), { ...c, keys: 5, opsMax: 4 });
-  const check = () => {
+  const wl = new ListAppendWorkload({ ...clientWorld, observer: c.observer }, rng.fork('workload'), { ...c, keys: 5, opsMax: 4 }, opSource<Planned[]>(c));
+  const check = (): Finding[] => {
     const r = checkListAppend(wl.history);
-    return r.anomalies.slice(0, 5).map((a) => `serializability: ${formatAnomaly(a)}`);
+    return r.anomalies.slice(0, 5).map((a) => ({ text: `serializability: ${formatAnomaly(a)}`, ops: involved(a.txns) }));
   };
   return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
 }
 
-function bankRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+function bankRun(rng: Rng, w: WorldOptionsBase, c: RunClients, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
   const { world, clientWorld } = txnWorld(rng, w, makeStateMachine);
-  const wl = new BankWorkload(clientWorld, rng.fork('workload'), { ...c, accounts: 6, initialBalance: 100 });
-  const check = () => {
+  const wl = new BankWorkload({ ...clientWorld, observer: c.observer }, rng.fork('workload'), { ...c, accounts: 6, initialBalance: 100 }, opSource<BankOp>(c));
+  const check = (): Finding[] => {
     const r = checkBank(wl.audits, { accounts: wl.accountNames, total: wl.total });
-    return r.violations.slice(0, 5).map((v) => `bank: audit ${v.txnId}: ${v.kind}: ${v.detail}`);
+    return r.violations.slice(0, 5).map((v) => ({ text: `bank: audit ${v.txnId}: ${v.kind}: ${v.detail}`, ops: involved(wl.audits.filter((a) => a.txnId === v.txnId).map((a) => ({ invokeMs: a.invokeMs ?? 0, completeMs: a.completeMs ?? 0 }))) }));
   };
   return { world: world as unknown as World, workload: asSimWorkload(wl, check) };
 }
 
-function sqlRun(rng: Rng, w: WorldOptionsBase, c: ClientOptions, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
+function sqlRun(rng: Rng, w: WorldOptionsBase, c: RunClients, makeStateMachine?: () => PartitionStateMachine): { world: World; workload: SimWorkload } {
   const { world, clientWorld } = txnWorld(rng, w, makeStateMachine);
   const sqlWorld: SqlClientWorld = {
     ...clientWorld,
+    observer: c.observer,
     session: (n, fn, reply) => world.clientCall(n, (node, answer) => fn(sqlSession(node), answer), reply),
   };
-  const wl = new SqlWorkload(sqlWorld, rng.fork('workload'), { ...c, keys: 6, opsMax: 4, engineers: 3 });
-  const check = () => {
+  const source = c.scripts ? { kind: 'replay' as const, clients: c.scripts as ClientScript<SqlOp>[], setupNodes: c.setupNodes } : { kind: 'draw' as const };
+  const wl = new SqlWorkload(sqlWorld, rng.fork('workload'), { ...c, keys: 6, opsMax: 4, engineers: 3 }, source);
+  const check = (): Finding[] => {
     const r = checkListAppend(wl.history);
-    const out = r.anomalies.slice(0, 5).map((a) => `serializability: ${formatAnomaly(a)}`);
+    const out: Finding[] = r.anomalies.slice(0, 5).map((a) => ({ text: `serializability: ${formatAnomaly(a)}`, ops: involved(a.txns) }));
     const bad = wl.onCallReads.filter((x) => x.count < 1);
-    if (bad.length) out.push(`on-call: ${bad.length} committed reads saw nobody on call (write skew), e.g. count ${bad[0]!.count}`);
+    if (bad.length) out.push({ text: `on-call: ${bad.length} committed reads saw nobody on call (write skew), e.g. count ${bad[0]!.count}` });
     return out;
   };
   return { world: world as unknown as World, workload: asSimWorkload(wl, check) };

@@ -351,6 +351,7 @@ export function formatReport(r: SweepReport): string {
     for (const f of r.failures) {
       lines.push(`  seed ${f.seed}  ${f.verdict}  ${f.violation ?? ''}`.trimEnd(), `    ${f.reproduce}`);
     }
+    lines.push('', 'add --shrink to a command for a minimal scenario, --html FILE for its timeline (docs/simulation.md)');
   }
   return lines.join('\n');
 }

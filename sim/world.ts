@@ -12,6 +12,28 @@ import { EventQueue } from './queue.js';
 import type { FaultOptions } from './faults.js';
 import { SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
+import type { ScheduledFault } from './fault-schedule.js';
+import type { Role } from '../core/raft/types.js';
+
+/**
+ * Watches a run without changing it: the determinism check and the timeline
+ * use it. Every hook is optional and none may draw randomness or schedule
+ * events, or the run it watches would not be the run without it.
+ */
+export interface WorldObserver {
+  /** Given the world's clock when the run starts. */
+  attach?(now: () => number): void;
+  /** Every word folded into the trace hash, as it is folded. */
+  trace?(kind: string, a: number, b: number, c: number, d: number): void;
+  /** After each event: its number (from 1), its time, and the running trace hash. */
+  afterEvent?(index: number, atMs: number, hash: number): void;
+  /** A node-to-node message as it is sent: when each copy will arrive (none when lost). */
+  message?(from: NodeId, to: NodeId, msg: NodeMessage, deliverAt: readonly number[]): void;
+  /** A replica changed role or term (through Raft's observer hook). */
+  role?(group: number, node: NodeId, role: Role, term: number): void;
+  /** A nemesis action about to run. */
+  fault?(f: ScheduledFault): void;
+}
 
 /** One Raft group member on a node, as the checkers see it. */
 export interface SimReplica {
@@ -78,6 +100,7 @@ export class World<N extends SimNode = SimNode> {
   sendTrap: ((from: NodeId, to: NodeId, msg: NodeMessage) => boolean) | null = null;
   /** An unexpected exception inside the system under test: the run's verdict is crash. */
   crashError: Error | null = null;
+  observer: WorldObserver | null = null;
 
   constructor(
     readonly rng: Rng,
@@ -121,6 +144,7 @@ export class World<N extends SimNode = SimNode> {
   /** Folds an event or effect into the trace hash: a kind and up to four numbers. */
   trace(kind: string, a = 0, b = 0, c = 0, d = 0): void {
     this.hasher.word(kind).num(a).num(b).num(c).num(d);
+    this.observer?.trace?.(kind, a, b, c, d);
   }
 
   get traceHash(): string {
@@ -154,6 +178,7 @@ export class World<N extends SimNode = SimNode> {
       } catch (err) {
         this.crashError = err as Error;
       }
+      this.observer?.afterEvent?.(this.events, e.at, this.hasher.value());
     }
     if (!this.crashError) this.now = Math.max(this.now, until);
   }
@@ -184,7 +209,7 @@ export class World<N extends SimNode = SimNode> {
       network: { send: (to, msg) => slot.incarnation === inc && this.send(slot.id, to, msg) },
     };
     try {
-      const node = this.opts.makeNode(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, (g) => this.checkers[g]!);
+      const node = this.opts.makeNode(io, { ...this.opts.node, id: slot.id, voters: this.ids, tickMs: this.opts.tickMs }, (g) => this.observerOf(g));
       slot.node = node;
       this.trace('start', slot.id);
       node.groups.forEach((r, g) => this.checkers[g]!.onStart(slot.id, r));
@@ -196,6 +221,22 @@ export class World<N extends SimNode = SimNode> {
       slot.node = null;
       this.trace('fail-stop', slot.id);
     }
+  }
+
+  /** What a replica reports to: its group's safety checker, and the observer's role hook when there is one. */
+  private observerOf(g: number): ReplicaObserver {
+    const c = this.checkers[g]!;
+    const obs = this.observer;
+    if (!obs?.role) return c;
+    return {
+      onRole: (id, r, term) => {
+        c.onRole(id, r, term);
+        obs.role!(g, id, r, term);
+      },
+      onPersisted: (id, rd) => c.onPersisted(id, rd),
+      onApplied: (id, e, sm) => c.onApplied(id, e, sm),
+      onSnapshotInstalled: (id, snap, sm) => c.onSnapshotInstalled(id, snap, sm),
+    };
   }
 
   crash(slot: NodeSlot<N>): void {
@@ -211,7 +252,9 @@ export class World<N extends SimNode = SimNode> {
     if (this.sendTrap?.(from, to, msg)) return;
     const size = msg.type === 'raft' ? msg.groups.length : msg.callId;
     this.trace(msg.type, from, to, size, msg.type === 'raft' ? msg.groups[0]!.msgs[0]!.term : 0);
-    for (const at of this.net.route(from, to, this.now)) {
+    const deliveries = this.net.route(from, to, this.now);
+    this.observer?.message?.(from, to, msg, deliveries);
+    for (const at of deliveries) {
       this.queue.push(at, () => {
         const slot = this.slots[to - 1]!;
         if (!slot.node) return;

@@ -2,7 +2,9 @@ import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { BankRead } from '../checkers/bank.js';
 import type { Rng } from '../rng.js';
-import { Clients, txnCall, type CallStatus, type ClientOptions, type PlannedCall, type TxnClientWorld } from './clients.js';
+import { Clients, txnCall, type CallStatus, type ClientOptions, type ClientScript, type OpSource, type PlannedCall, type TxnClientWorld } from './clients.js';
+
+export type BankOp = { f: 'transfer'; from: string; to: string; amount: number } | { f: 'audit'; byScan: boolean };
 
 export interface BankOptions extends ClientOptions {
   accounts: number;
@@ -22,19 +24,32 @@ export class BankWorkload {
   private transfers: { status: CallStatus; invokeMs: number; completeMs: number }[] = [];
   private counted = { ok: 0, failed: 0, indeterminate: 0 };
   readonly accountNames: string[];
-  private readonly clients: Clients<Record<string, number> | null>;
+  private readonly clients: Clients<BankOp, Record<string, number> | null>;
 
   constructor(
     private readonly world: TxnClientWorld,
     private readonly rng: Rng,
     private readonly opts: BankOptions,
+    source: OpSource<BankOp> = { kind: 'draw' },
   ) {
     this.accountNames = Array.from({ length: opts.accounts }, (_, i) => `acct${i + 1}`);
-    this.clients = new Clients(world, rng, opts, (_client, nowMs) => (this.rng.chance(0.3) ? this.audit(nowMs) : this.transfer(nowMs)));
+    this.clients = new Clients(world, rng, opts, source, () => this.draw(), (_client, op, nowMs) => (op.f === 'audit' ? this.audit(op.byScan, nowMs) : this.transfer(op, nowMs)));
   }
 
   start(): void {
     this.clients.start();
+  }
+
+  recorded(): ClientScript<BankOp>[] {
+    return this.clients.recorded();
+  }
+
+  /** The next operation; the order of draws is part of every seed's trace hash. */
+  private draw(): BankOp {
+    if (this.rng.chance(0.3)) return { f: 'audit', byScan: this.rng.chance(0.5) };
+    const from = this.rng.pick(this.accountNames);
+    const to = this.rng.pick(this.accountNames.filter((a) => a !== from));
+    return { f: 'transfer', from, to, amount: this.rng.int(1, 20) };
   }
 
   get total(): number {
@@ -46,10 +61,7 @@ export class BankWorkload {
     return v === null ? this.opts.initialBalance : Number(utf8Decode(v));
   }
 
-  private transfer(invokeMs: number): PlannedCall<Record<string, number> | null> {
-    const from = this.rng.pick(this.accountNames);
-    const to = this.rng.pick(this.accountNames.filter((a) => a !== from));
-    const amount = this.rng.int(1, 20);
+  private transfer({ from, to, amount }: { from: string; to: string; amount: number }, invokeMs: number): PlannedCall<Record<string, number> | null> {
     const program = (tx: TxnView) => {
       const a = this.balance(tx, from);
       const b = this.balance(tx, to);
@@ -64,11 +76,9 @@ export class BankWorkload {
     });
   }
 
-  private audit(invokeMs: number): PlannedCall<Record<string, number> | null> {
+  /** Half the audits read each account, half scan them all in one range read (over every partition), which commit validates for phantoms too. */
+  private audit(byScan: boolean, invokeMs: number): PlannedCall<Record<string, number> | null> {
     const id = this.audits.length + this.transfers.length + 1;
-    // Half the audits read each account, half scan them all in one range read
-    // (over every partition), which commit validates for phantoms too.
-    const byScan = this.rng.chance(0.5);
     const program = (tx: TxnView) => {
       if (!byScan) return Object.fromEntries(this.accountNames.map((a) => [a, this.balance(tx, a)]));
       const rows = new Map(tx.scan('acct', 'acct\u0100').map((r) => [r.key, Number(utf8Decode(r.value))]));

@@ -8,6 +8,7 @@ export interface ClientWorld {
   at(at: number, fn: () => void): void;
   nodes: readonly number[];
   trace(kind: string, a?: number, b?: number, c?: number): void;
+  observer?: ClientObserver;
 }
 
 export interface ClientOptions {
@@ -27,47 +28,116 @@ export interface PlannedCall<R> {
   done(status: CallStatus, completeMs: number, result?: R): void;
 }
 
+/** One request a client sent: the pause before it, the node it went to, the operation, and (informational) when it was sent. */
+export interface ClientStep<Op = unknown> {
+  delayMs: number;
+  node: number;
+  op: Op;
+  atMs: number;
+}
+
+/**
+ * One client's requests, in order. `tailMs` is the pause after the last one,
+ * before the client found it had nothing more to do (null if it never did):
+ * kept so a replay has the same events as the run it was recorded from.
+ */
+export interface ClientScript<Op = unknown> {
+  steps: ClientStep<Op>[];
+  tailMs: number | null;
+}
+
+/** Where clients' requests come from: drawn from the workload stream as they go, or replayed from scripts. */
+export type OpSource<Op> = { kind: 'draw' } | { kind: 'replay'; clients: readonly ClientScript<Op>[] };
+
+/** Sees every request as it starts and ends (the timeline); must not change anything. */
+export interface ClientObserver {
+  invoke(client: number, id: number, node: number, op: unknown, atMs: number): void;
+  complete(client: number, id: number, status: CallStatus, result: unknown, atMs: number): void;
+}
+
 /**
  * Clients that each run one request at a time against their home node, move
  * to another node after a failure or a timeout (as real clients do), and
- * wait a short think time between requests. Workloads supply the requests;
- * `plan` gets the client and the time the request is issued.
+ * wait a short think time between requests. Workloads supply the requests:
+ * `draw` makes the operation a client sends next, `call` turns an operation
+ * into a request. In replay, operations, nodes and pauses come from the
+ * scripts and nothing is drawn. Either way, what was sent is recorded.
  */
-export class Clients<R> {
+export class Clients<Op, R> {
   private home: number[] = [];
   private watchdogs: Watchdog[] = [];
   /** Failed or unknown requests in a row, per client: the backoff grows with them. */
   private failures: number[] = [];
   private issued = 0;
+  /** Per client: the next script step (replay), and the pause drawn or taken before the next request. */
+  private cursor: number[] = [];
+  private pending: (number | null)[] = [];
+  private readonly record: ClientScript<Op>[] = [];
 
   constructor(
     private readonly world: ClientWorld,
     private readonly rng: Rng,
     private readonly opts: ClientOptions,
-    private readonly plan: (client: number, nowMs: number) => PlannedCall<R>,
+    private readonly source: OpSource<Op>,
+    private readonly draw: (client: number) => Op,
+    private readonly call: (client: number, op: Op, nowMs: number) => PlannedCall<R>,
   ) {}
 
+  /** What each client sent, as scripts a replay can take. */
+  recorded(): ClientScript<Op>[] {
+    return this.record.map((r, i) => ({ steps: r.steps, tailMs: this.pending[i + 1] ?? null }));
+  }
+
   start(): void {
-    for (let c = 1; c <= this.opts.clients; c++) {
-      this.home[c] = this.rng.pick(this.world.nodes);
+    const n = this.source.kind === 'draw' ? this.opts.clients : this.source.clients.length;
+    for (let c = 1; c <= n; c++) {
+      this.record.push({ steps: [], tailMs: null });
+      this.cursor[c] = 0;
       this.watchdogs[c] = new Watchdog((t, fn) => this.world.at(t, fn));
-      this.world.at(this.world.now() + this.rng.range(0, 20), () => this.issue(c));
+      let delay: number | null;
+      if (this.source.kind === 'draw') {
+        this.home[c] = this.rng.pick(this.world.nodes);
+        delay = this.rng.range(0, 20);
+      } else delay = this.nextPause(c);
+      this.pending[c] = delay;
+      if (delay !== null) this.world.at(this.world.now() + delay, () => this.issue(c));
     }
+  }
+
+  /** Replay: the pause before the client's next scripted step, or its tail pause when none is left. */
+  private nextPause(client: number): number | null {
+    if (this.source.kind !== 'replay') return null;
+    const script = this.source.clients[client - 1]!;
+    return script.steps[this.cursor[client]!]?.delayMs ?? script.tailMs;
   }
 
   private issue(client: number): void {
     const now = this.world.now();
     if (now >= this.opts.stopAtMs) return;
-    const call = this.plan(client, now);
+    let node: number;
+    let op: Op;
+    if (this.source.kind === 'draw') {
+      node = this.home[client]!;
+      op = this.draw(client);
+    } else {
+      const step = this.source.clients[client - 1]!.steps[this.cursor[client]!];
+      if (!step) return;
+      this.cursor[client]!++;
+      node = step.node;
+      op = step.op;
+    }
+    this.record[client - 1]!.steps.push({ delayMs: this.pending[client]!, node, op, atMs: now });
+    this.pending[client] = null;
+    const call = this.call(client, op, now);
     const id = ++this.issued;
-    const node = this.home[client]!;
     let done = false;
     const finish = (status: CallStatus, result?: R) => {
       if (done) return;
       done = true;
       this.watchdogs[client]!.clear();
       call.done(status, this.world.now(), result);
-      if (status !== 'ok') {
+      this.world.observer?.complete(client, id, status, result, this.world.now());
+      if (status !== 'ok' && this.source.kind === 'draw') {
         const others = this.world.nodes.filter((n) => n !== node);
         if (others.length) this.home[client] = this.rng.pick(others);
       }
@@ -76,9 +146,12 @@ export class Clients<R> {
       const fails = (this.failures[client] = status === 'ok' ? 0 : (this.failures[client] ?? 0) + 1);
       const thinkMsMax = Math.min(1_000, 20 * 2 ** fails);
       this.world.trace('call-done', client, id, status === 'ok' ? 1 : status === 'failed' ? 2 : 3);
-      this.world.at(this.world.now() + this.rng.range(0, thinkMsMax), () => this.issue(client));
+      const pause = this.source.kind === 'draw' ? this.rng.range(0, thinkMsMax) : this.nextPause(client);
+      this.pending[client] = pause;
+      if (pause !== null) this.world.at(this.world.now() + pause, () => this.issue(client));
     };
     this.world.trace('call', client, id, node);
+    this.world.observer?.invoke(client, id, node, op, now);
     call.send(node, finish);
     this.watchdogs[client]!.watch(now + this.opts.timeoutMs, () => finish('indeterminate'));
   }

@@ -2,7 +2,7 @@ import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
-import { Clients, txnCall, type ClientOptions, type TxnClientWorld } from './clients.js';
+import { Clients, txnCall, type ClientOptions, type ClientScript, type OpSource, type TxnClientWorld } from './clients.js';
 
 export interface ListAppendOptions extends ClientOptions {
   keys: number;
@@ -10,7 +10,7 @@ export interface ListAppendOptions extends ClientOptions {
   opsMax: number;
 }
 
-type Planned = { f: 'append'; key: string; value: number } | { f: 'r'; key: string };
+export type Planned = { f: 'append'; key: string; value: number } | { f: 'r'; key: string };
 
 /**
  * Elle's list-append workload: each key holds a list of integers; a
@@ -22,15 +22,15 @@ type Planned = { f: 'append'; key: string; value: number } | { f: 'r'; key: stri
 export class ListAppendWorkload {
   readonly history: Txn[] = [];
   private nextValue = new Map<string, number>();
-  private readonly clients: Clients<(number[] | null)[]>;
+  private readonly clients: Clients<Planned[], (number[] | null)[]>;
 
   constructor(
     world: TxnClientWorld,
     private readonly rng: Rng,
     private readonly opts: ListAppendOptions,
+    source: OpSource<Planned[]> = { kind: 'draw' },
   ) {
-    this.clients = new Clients(world, rng, opts, (client, nowMs) => {
-      const planned = this.plan();
+    this.clients = new Clients(world, rng, opts, source, () => this.plan(), (client, planned, nowMs) => {
       const txn: Txn = {
         id: this.history.length + 1,
         process: client,
@@ -50,6 +50,10 @@ export class ListAppendWorkload {
 
   start(): void {
     this.clients.start();
+  }
+
+  recorded(): ClientScript<Planned[]>[] {
+    return this.clients.recorded();
   }
 
   private plan(): Planned[] {

@@ -1,7 +1,7 @@
 import type { KvReply, KvRequest } from '../../core/kv/types.js';
 import type { HistoryOp, KvOp, KvResult } from '../checkers/linearizability.js';
 import type { Rng } from '../rng.js';
-import { Clients, type ClientOptions, type ClientWorld, type PlannedCall } from './clients.js';
+import { Clients, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall } from './clients.js';
 
 /** What the register workload needs from the world. */
 export interface RegisterWorld extends ClientWorld {
@@ -23,21 +23,34 @@ export class RegisterWorkload {
   /** Per client: the last value it saw or wrote per key, for realistic cas. */
   private seen: Map<string, string | null>[] = [];
   private seqs: number[] = [];
-  private readonly clients: Clients<KvResult>;
+  private readonly clients: Clients<KvOp, KvResult>;
 
   constructor(
     private readonly world: RegisterWorld,
     private readonly rng: Rng,
     private readonly opts: RegisterOptions,
+    source: OpSource<KvOp> = { kind: 'draw' },
   ) {
-    this.clients = new Clients(world, rng, opts, (client, nowMs) => this.plan(client, nowMs));
+    this.clients = new Clients(
+      world,
+      rng,
+      opts,
+      source,
+      (client) => this.genOp(client, (this.seqs[client] ?? 0) + 1),
+      (client, op, nowMs) => this.plan(client, op, nowMs),
+    );
   }
 
   start(): void {
     this.clients.start();
   }
 
+  recorded(): ClientScript<KvOp>[] {
+    return this.clients.recorded();
+  }
+
   private genOp(client: number, seq: number): KvOp {
+    this.seen[client] ??= new Map();
     const key = `k${this.rng.int(1, this.opts.keys)}`;
     const value = `c${client}.${seq}`;
     const r = this.rng.next();
@@ -51,10 +64,10 @@ export class RegisterWorkload {
     return { f: 'delete', key };
   }
 
-  private plan(client: number, nowMs: number): PlannedCall<KvResult> {
+  /** A request for `op`; the sequence number (the node's dedup key) counts the client's requests, drawn or replayed. */
+  private plan(client: number, op: KvOp, nowMs: number): PlannedCall<KvResult> {
     const seen = (this.seen[client] ??= new Map());
     const seq = (this.seqs[client] = (this.seqs[client] ?? 0) + 1);
-    const op = this.genOp(client, seq);
     const h: HistoryOp = { id: this.history.length, client, op, invokeMs: nowMs, status: 'indeterminate', completeMs: nowMs };
     this.history.push(h);
     return {

@@ -3,7 +3,7 @@ import { SqlSession, type SqlOutcome } from '../../core/sql/session.js';
 import type { TxnNode } from '../../core/txn/node.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
-import { Clients, type CallStatus, type ClientOptions, type ClientWorld, type PlannedCall } from './clients.js';
+import { Clients, type CallStatus, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall } from './clients.js';
 
 /** What the SQL workload needs from the world: a session-level call to a node. */
 export interface SqlClientWorld extends ClientWorld {
@@ -20,6 +20,10 @@ export interface SqlWorkloadOptions extends ClientOptions {
 /** One statement of a planned transaction, and what to record of its result. */
 type Step = { sql: string; params: [string, SqlValue][] };
 type Planned = { f: 'append'; key: number; value: number } | { f: 'r'; key: number };
+export type SqlOp = { f: 'list-append'; planned: Planned[] } | { f: 'on-call'; me: string; goOff: boolean };
+
+/** The SQL workload's replay: client scripts, plus the nodes the schema setup went to, attempt by attempt. */
+export type SqlSource = { kind: 'draw' } | { kind: 'replay'; clients: readonly ClientScript<SqlOp>[]; setupNodes: readonly number[] };
 
 const TABLES = 3;
 const table = (key: number) => `la${(key % TABLES) + 1}`;
@@ -43,7 +47,9 @@ export class SqlWorkload {
   readonly onCallReads: { txn: number; count: number }[] = [];
   private nextValue = new Map<number, number>();
   private ready = false;
-  private readonly clients: Clients<SqlValue[][][]>;
+  private readonly clients: Clients<SqlOp, SqlValue[][][]>;
+  /** The node of each setup attempt, in order (recorded; taken from the source in replay). */
+  readonly setupNodes: number[] = [];
   private counted = { ok: 0, failed: 0, indeterminate: 0 };
   private writes: { status: CallStatus; invokeMs: number; completeMs: number }[] = [];
 
@@ -51,8 +57,28 @@ export class SqlWorkload {
     private readonly world: SqlClientWorld,
     private readonly rng: Rng,
     private readonly opts: SqlWorkloadOptions,
+    private readonly source: SqlSource = { kind: 'draw' },
   ) {
-    this.clients = new Clients(world, rng, opts, (client, nowMs) => (this.rng.chance(0.25) ? this.onCall(client, nowMs) : this.listAppend(client, nowMs)));
+    const ops: OpSource<SqlOp> = source.kind === 'draw' ? source : { kind: 'replay', clients: source.clients };
+    this.clients = new Clients(world, rng, opts, ops, () => this.draw(), (client, op, nowMs) => (op.f === 'on-call' ? this.onCall(op, nowMs) : this.listAppend(client, op.planned, nowMs)));
+  }
+
+  recorded(): ClientScript<SqlOp>[] {
+    return this.clients.recorded();
+  }
+
+  /** The next operation; the order of draws is part of every seed's trace hash. */
+  private draw(): SqlOp {
+    if (!this.rng.chance(0.25)) return { f: 'list-append', planned: this.plan() };
+    const me = `e${this.rng.int(1, this.opts.engineers)}`;
+    return { f: 'on-call', me, goOff: this.rng.chance(0.6) };
+  }
+
+  private setupNode(): number {
+    const replayed = this.source.kind === 'replay' ? this.source.setupNodes[this.setupNodes.length] : undefined;
+    const node = this.source.kind === 'draw' ? this.rng.pick(this.world.nodes) : (replayed ?? this.world.nodes[0]!);
+    this.setupNodes.push(node);
+    return node;
   }
 
   /** Creates the schema and rows (retrying until the cluster serves it), then starts the clients. */
@@ -69,7 +95,7 @@ export class SqlWorkload {
     const steps: Step[] = [...ddl, ...rows].map((sql) => ({ sql, params: [] }));
     const attempt = () => {
       this.world.session<boolean>(
-        this.rng.pick(this.world.nodes),
+        this.setupNode(),
         (s, answer) => setUp(s, steps, answer),
         (ok) => (ok ? this.begin() : this.world.at(this.world.now() + 100, attempt)),
       );
@@ -96,8 +122,7 @@ export class SqlWorkload {
     });
   }
 
-  private listAppend(client: number, invokeMs: number): PlannedCall<SqlValue[][][]> {
-    const planned = this.plan();
+  private listAppend(client: number, planned: Planned[], invokeMs: number): PlannedCall<SqlValue[][][]> {
     const txn: Txn = { id: this.history.length + 1, process: client, invokeMs, completeMs: invokeMs, status: 'info', ops: planned.map((p): MicroOp => (p.f === 'r' ? { f: 'r', key: `x${p.key}`, value: null } : { f: 'append', key: `x${p.key}`, value: p.value })) };
     this.history.push(txn);
     const steps: Step[] = planned.map((p) =>
@@ -119,9 +144,7 @@ export class SqlWorkload {
     });
   }
 
-  private onCall(_client: number, invokeMs: number): PlannedCall<SqlValue[][][]> {
-    const me = `e${this.rng.int(1, this.opts.engineers)}`;
-    const goOff = this.rng.chance(0.6);
+  private onCall({ me, goOff }: { me: string; goOff: boolean }, invokeMs: number): PlannedCall<SqlValue[][][]> {
     const id = -(this.onCallReads.length + this.writes.length + 1);
     // The decision depends on the count, so the update is conditional in SQL:
     // it changes the row only while at least two engineers are on call.

@@ -1,41 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Timestamp } from '../../core/hlc.js';
-import type { MvccStore } from '../../core/mvcc/store.js';
-import type { TxnWrites } from '../../core/mvcc/types.js';
-import { PartitionStateMachine } from '../../core/txn/partition.js';
+import type { PartitionStateMachine } from '../../core/txn/partition.js';
 import { runSimulation } from '../../sim/run.js';
+import { NonAtomicCommit, SnapshotIsolation } from './planted.js';
 
 // The serializability checker has teeth: plant snapshot isolation (validate
-// only what a transaction writes, as first-committer-wins does, and skip the
-// validation of what it only read, in one-partition commits and in 2PC
-// prepares alike) from the test, and write skew must be found.
-function writtenOnly(txn: TxnWrites): TxnWrites {
-  const written = new Set(txn.writes.map((w) => w.key));
-  return { ...txn, reads: txn.reads.filter((r) => written.has(r.key)), ranges: [] };
-}
-
-class SnapshotIsolation extends PartitionStateMachine {
-  protected override commit(txn: TxnWrites, proposedTs: Timestamp) {
-    return this.store.commitDirect(writtenOnly(txn), proposedTs);
-  }
-
-  protected override prepare(txn: TxnWrites, locator: string) {
-    return this.store.prepare(writtenOnly(txn), locator);
-  }
-}
-
-// A commit that installs each write on its own (so one write of a transfer can
-// conflict while the other lands) must be caught by the bank's audits.
-class NonAtomicCommit extends PartitionStateMachine {
-  protected override commit(txn: Parameters<MvccStore['commitDirect']>[0], proposedTs: Parameters<MvccStore['commitDirect']>[1]) {
-    if (!txn.writes.length) return this.store.commitDirect(txn, proposedTs);
-    let last = this.store.commitDirect({ ...txn, writes: [] }, proposedTs);
-    txn.writes.forEach((w, i) => {
-      last = this.store.commitDirect({ ...txn, txnId: `${txn.txnId}#${i}`, reads: txn.reads.filter((r) => r.key === w.key), writes: [w] }, proposedTs);
-    });
-    return last;
-  }
-}
+// only what a transaction writes, skip what it only read) from the test, and
+// write skew must be found; plant a commit that installs each write on its
+// own, and the bank's audits must catch it. The plants live in planted.ts.
 
 function firstFailure(workload: 'list-append' | 'bank' | 'sql', makeStateMachine: () => PartitionStateMachine, seeds = 10) {
   for (let seed = 1; seed <= seeds; seed++) {

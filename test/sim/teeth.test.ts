@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Raft } from '../../core/raft/raft.js';
 import type { ReadState } from '../../core/raft/types.js';
-import { SimDisk } from '../../sim/disk.js';
 import { runSimulation, type SimResult } from '../../sim/run.js';
+import { plantLyingFsync } from './planted.js';
 
 // The sweep has teeth: each test plants a deliberately broken rule by
 // overriding a method from here (the shipped code has no switch for it) and
@@ -16,19 +16,15 @@ function firstFailure(seeds: number, nodes: number, opts: Parameters<typeof runS
   return null;
 }
 
+let undo: (() => void) | null = null;
 afterEach(() => {
-  vi.restoreAllMocks();
+  undo?.();
+  undo = null;
 });
 
 describe('the sweep catches planted bugs', () => {
   it('acknowledging a write before it is durable (a lying fsync) loses committed entries', () => {
-    const write = SimDisk.prototype.write;
-    vi.spyOn(SimDisk.prototype, 'write').mockImplementation(function (this: SimDisk, ops, onDurable) {
-      // Acknowledge at once, while the batch is still volatile and a crash can drop it.
-      const host = (this as unknown as { host: { now(): number; schedule(at: number, fn: () => void): void } }).host;
-      host.schedule(host.now(), onDurable);
-      write.call(this, ops, () => {});
-    });
+    undo = plantLyingFsync();
     const r = firstFailure(150, 3);
     expect(r, 'no seed in 1..150 found the lying fsync').not.toBeNull();
     // Lost committed entries show up as a checker violation, or as an assert

@@ -1,0 +1,203 @@
+// Shrinks a failing scenario to a smaller one that fails the same way: fewer
+// faults, fewer operations, fewer nodes, a shorter run, fewer fault settings.
+// Every candidate is one replay; the runner is a parameter so tests can shrink
+// against a deliberately broken build that the CLI cannot plant.
+import { FAULT_SETTINGS, sizeOf, withNodes, type Scenario, type ScenarioSize } from './scenario.js';
+import type { SimResult, SimRun } from './run.js';
+import type { ScheduledFault } from './fault-schedule.js';
+import type { ClientStep } from './workloads/clients.js';
+
+/** Replays a scenario: `simulate({ scenario })`, plus whatever a test plants. */
+export type Runner = (s: Scenario) => SimRun;
+
+export interface ShrinkOptions {
+  /** Replays allowed, the first (which establishes the failure) included. */
+  budget: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface ShrinkReport {
+  /** What the shrunk scenario and the original fail with, e.g. "correctness: serializability: G2". */
+  failure: string;
+  scenario: Scenario;
+  result: SimResult;
+  before: ScenarioSize;
+  after: ScenarioSize;
+  runs: number;
+  /** Each accepted reduction, in order. */
+  steps: string[];
+}
+
+/**
+ * The class of a run's failure: the verdict, and for a correctness verdict
+ * the kind of its first violation ("serializability: G2", "bank:",
+ * "linearizability", "election safety", ...). Null when the run passed.
+ */
+export function failureClass(r: SimResult): string | null {
+  if (r.verdict === 'ok') return null;
+  if (r.verdict !== 'correctness') return r.verdict;
+  const v = (r.violations[0] ?? '').replace(/^group \d+: /, '').replace(/^t=[\d.]+ms /, '');
+  const serial = /^serializability: ([\w-]+)/.exec(v);
+  if (serial) return `correctness: serializability: ${serial[1]}`;
+  if (v.startsWith('bank:')) return 'correctness: bank:';
+  if (v.startsWith('linearizability')) return 'correctness: linearizability';
+  return `correctness: ${v.split(':')[0]}`;
+}
+
+class OutOfBudget extends Error {}
+
+class Shrinker {
+  runs = 0;
+  readonly steps: string[] = [];
+
+  constructor(
+    private readonly runner: Runner,
+    private readonly target: string,
+    private readonly opts: ShrinkOptions,
+    public current: SimRun,
+  ) {}
+
+  /**
+   * Replays a candidate; keeps it if it fails the same way. The kept
+   * scenario is the one the replay recorded, so operations and faults that
+   * never got to run (after a crash verdict, after the clients stopped) go too.
+   */
+  try(candidate: Scenario, what: string): boolean {
+    if (this.runs >= this.opts.budget) throw new OutOfBudget();
+    this.runs++;
+    const run = this.runner(candidate);
+    if (failureClass(run.result) !== this.target) return false;
+    this.current = run;
+    const z = sizeOf(run.scenario);
+    this.steps.push(what);
+    this.opts.log?.(`  [${this.runs}] ${what}: ${z.ops} ops, ${z.faults} faults, ${z.nodes} nodes, ${z.durationMs} ms`);
+    return true;
+  }
+
+  get scenario(): Scenario {
+    return this.current.scenario;
+  }
+
+  /**
+   * Delta debugging over a list (ddmin, complements only): try dropping
+   * each chunk in turn, keeping every drop that still fails, then halve the
+   * chunk size, down to single items. Items are re-read after each success,
+   * since a kept replay may drop more than the chunk (what never ran).
+   */
+  ddmin<T>(label: string, items: (s: Scenario) => T[], without: (s: Scenario, drop: ReadonlySet<T>) => Scenario): void {
+    const all = items(this.scenario);
+    if (!all.length || this.try(without(this.scenario, new Set(all)), `drop all ${all.length} ${label}`)) return;
+    for (let size = Math.ceil(all.length / 2); ; size = Math.ceil(size / 2)) {
+      for (let i = 0; i < items(this.scenario).length; ) {
+        const cur = items(this.scenario);
+        const chunk = cur.slice(i, i + size);
+        if (!this.try(without(this.scenario, new Set(chunk)), `drop ${chunk.length} of ${cur.length} ${label}`)) i += size;
+      }
+      if (size === 1) return;
+    }
+  }
+}
+
+/** Steps of all clients, in the order they were sent (chunks are windows of time across clients). */
+function opsOf(s: Scenario): ClientStep[] {
+  return s.clients.flatMap((c) => c.steps).sort((a, b) => a.atMs - b.atMs);
+}
+
+function withoutOps(s: Scenario, drop: ReadonlySet<ClientStep>): Scenario {
+  return { ...s, clients: s.clients.map((c) => ({ ...c, steps: c.steps.filter((st) => !drop.has(st)) })) };
+}
+
+function faultsOf(s: Scenario): ScheduledFault[] {
+  return s.faults.filter((f) => f.action !== 'skip');
+}
+
+function withoutFaults(s: Scenario, drop: ReadonlySet<ScheduledFault>): Scenario {
+  return { ...s, faults: s.faults.filter((f) => !drop.has(f)) };
+}
+
+/**
+ * Shrinks a failing scenario within a budget of replays. Order: bookkeeping
+ * skips, time, faults, operations, nodes, fault settings, idle clients, then
+ * faults and operations once more (a smaller world often lets more go).
+ */
+export function shrink(start: Scenario, runner: Runner, opts: ShrinkOptions): ShrinkReport {
+  const first = runner(start);
+  const target = failureClass(first.result);
+  if (target === null) throw new Error('the scenario passes: there is no failure to shrink');
+  const s = new Shrinker(runner, target, opts, first);
+  s.runs = 1;
+  opts.log?.(`shrinking a failure of class "${target}" (budget ${opts.budget} runs)`);
+  try {
+    if (s.scenario.faults.some((f) => f.action === 'skip')) s.try({ ...s.scenario, faults: s.scenario.faults.filter((f) => f.action !== 'skip') }, 'drop idle nemesis wake-ups');
+    truncateAfterFailure(s);
+    shortenDuration(s);
+    for (let round = 0; round < 2; round++) {
+      s.ddmin('faults', faultsOf, withoutFaults);
+      s.ddmin('ops', opsOf, withoutOps);
+      if (round === 0) {
+        fewerNodes(s);
+        fewerSettings(s);
+        if (s.scenario.clients.some((c) => c.steps.length === 0)) s.try({ ...s.scenario, clients: s.scenario.clients.filter((c) => c.steps.length > 0) }, 'drop idle clients');
+        shortenDuration(s);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof OutOfBudget)) throw e;
+    opts.log?.(`budget of ${opts.budget} runs spent`);
+  }
+  return { failure: target, scenario: s.scenario, result: s.current.result, before: sizeOf(start), after: sizeOf(s.scenario), runs: s.runs, steps: s.steps };
+}
+
+/**
+ * When the failure happened: the time a Raft violation or a crash names, or
+ * the end of the last operation a history violation involves. Null if unknown.
+ */
+export function failureTime(run: SimRun): number | null {
+  const f = run.findings[0];
+  if (!f) return null;
+  const t = /^(?:group \d+: )?(?:crash at )?t=([\d.]+)ms/.exec(f.text);
+  if (t) return Number(t[1]);
+  if (f.ops?.length) return Math.max(...f.ops.map((o) => o.completeMs));
+  return null;
+}
+
+/**
+ * Drops what comes after the failure: operations sent and faults begun
+ * later, then a duration that ends the safety phase just after it. A Raft
+ * violation or a crash is detected as it happens, so for those nothing
+ * before it changes; a history violation may need later reads, so this is
+ * only tried like any other step.
+ */
+function truncateAfterFailure(s: Shrinker): void {
+  const t = failureTime(s.current);
+  if (t === null) return;
+  const sc = s.scenario;
+  const later = new Set([...opsOf(sc).filter((st) => st.atMs > t), ...faultsOf(sc).filter((f) => f.atMs > t)]);
+  if (later.size) s.try({ ...withoutOps(sc, later as Set<ClientStep>), faults: sc.faults.filter((f) => !later.has(f)) }, `drop what came after the failure at ${t.toFixed(0)} ms`);
+  const d = Math.max(1000, Math.ceil((t + 1) / 0.7));
+  if (d < s.scenario.options.durationMs) s.try({ ...s.scenario, options: { ...s.scenario.options, durationMs: d } }, `duration ${s.scenario.options.durationMs} -> ${d} ms (heal just after the failure)`);
+}
+
+/** Halves the duration while the failure holds (at least 1 s). */
+function shortenDuration(s: Shrinker): void {
+  for (;;) {
+    const d = s.scenario.options.durationMs;
+    const half = Math.max(1000, Math.round(d / 2));
+    if (half >= d || !s.try({ ...s.scenario, options: { ...s.scenario.options, durationMs: half } }, `duration ${d} -> ${half} ms`)) return;
+  }
+}
+
+/** Tries the smallest cluster first: one success ends the search. */
+function fewerNodes(s: Shrinker): void {
+  const n = s.scenario.options.nodes;
+  for (let k = 1; k < n; k++) if (s.try(withNodes(s.scenario, k), `nodes ${n} -> ${k}`)) return;
+}
+
+/** All fault settings off at once, else one at a time. */
+function fewerSettings(s: Shrinker): void {
+  const on = FAULT_SETTINGS.filter((k) => s.scenario.options.faults[k] > 0);
+  const off = (keys: readonly string[]) => ({ ...s.scenario, options: { ...s.scenario.options, faults: { ...s.scenario.options.faults, ...Object.fromEntries(keys.map((k) => [k, 0])) } } });
+  if (!on.length || s.try(off(on), `fault settings off: ${on.join(', ')}`)) return;
+  for (const k of on) s.try(off([k]), `${k} off`);
+}
