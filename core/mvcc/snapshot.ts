@@ -9,25 +9,11 @@ import { DecodeError, Reader, Writer } from '../util/codec.js';
 import { compareTs, readTimestamp, writeTimestamp, type Timestamp } from '../hlc.js';
 import { RangeMarks, type RangeMark } from './range-marks.js';
 import { compareStrings, emptyState, lockPrepared, type FinishedTxn, type MvccState, type PreparedTxn } from './state.js';
-import type { CommitResult, ConflictReason, Value, Version, Write } from './types.js';
+import { CONFLICT_REASONS, type CommitResult, type ConflictReason, type Value, type Version, type Write } from './types.js';
 
 const FORMAT = 1;
 
-const REASONS: ReadonlySet<string> = new Set<ConflictReason>([
-  'snapshot-too-old',
-  'read-changed',
-  'read-intent',
-  'range-changed',
-  'range-late-commit',
-  'range-intent',
-  'write-write',
-  'write-intent',
-  'write-read-lock',
-  'write-range-lock',
-  'aborted',
-  'txn-finished',
-  'txn-prepared',
-]);
+const REASONS: ReadonlySet<string> = new Set(CONFLICT_REASONS);
 
 function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
   return [...m.keys()].sort(compareStrings);

@@ -128,6 +128,25 @@ export type ConflictReason =
   | 'txn-finished' // the txn already committed or aborted here.
   | 'txn-prepared'; // the txn is prepared here; only resolve may finish it.
 
+/** Every ConflictReason, for decoders and tests. A Record, so a new reason fails to type-check until it is listed here. */
+const CONFLICT_REASON_SET: Readonly<Record<ConflictReason, true>> = {
+  'snapshot-too-old': true,
+  'read-changed': true,
+  'read-intent': true,
+  'range-changed': true,
+  'range-late-commit': true,
+  'range-intent': true,
+  'write-write': true,
+  'write-intent': true,
+  'write-read-lock': true,
+  'write-range-lock': true,
+  aborted: true,
+  'txn-finished': true,
+  'txn-prepared': true,
+};
+
+export const CONFLICT_REASONS: readonly ConflictReason[] = Object.keys(CONFLICT_REASON_SET) as ConflictReason[];
+
 /** A refusal: nothing changed. key is the offending key ('' when none); txnId the other txn, when one is at fault. */
 export interface Conflict {
   readonly ok: false;

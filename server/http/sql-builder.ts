@@ -6,8 +6,9 @@
 // literal formatters.
 
 import { camusError } from '../../core/errors.js';
-import type { SqlValue } from '../../core/sql/encoding.js';
-import { formatFloat, formatString, ident } from '../../core/sql/format.js';
+import { INT64_MIN, type SqlValue } from '../../core/sql/encoding.js';
+import { describeValue } from '../../core/sql/engine/dml.js';
+import { ident } from '../../core/sql/format.js';
 import { fromColumnValue } from './values.js';
 
 export interface BuiltSql {
@@ -32,22 +33,10 @@ const TYPES: Record<string, string> = { id: 'OID', oid: 'OID', objectid: 'OID', 
 
 /** A literal for DEFAULT (see the file comment). */
 function literal(v: SqlValue, what: string): string {
-  switch (v.type) {
-    case 'null':
-      return 'NULL';
-    case 'oid':
-      return `STR_ID(${formatString(v.value)})`;
-    case 'int64':
-      // The most negative INT64 has no positive counterpart to negate.
-      return v.value === -(1n << 63n) ? '(-9223372036854775807 - 1)' : v.value.toString();
-    case 'string':
-      return formatString(v.value);
-    case 'bool':
-      return v.value ? 'TRUE' : 'FALSE';
-    case 'float64':
-      if (!Number.isFinite(v.value)) bad(`${what}: a DEFAULT must be a finite number`);
-      return formatFloat(v.value);
-  }
+  // The most negative INT64 has no positive counterpart to negate.
+  if (v.type === 'int64' && v.value === INT64_MIN) return '(-9223372036854775807 - 1)';
+  if (v.type === 'float64' && !Number.isFinite(v.value)) bad(`${what}: a DEFAULT must be a finite number`);
+  return describeValue(v);
 }
 
 export interface ColumnSpec {

@@ -4,7 +4,7 @@ import type { CallAnswer, NodeMessage } from '../../core/cluster/host.js';
 import { decodeNodeMessage, encodeNodeMessage, WIRE_FORMAT, type ResultCodec } from '../../core/cluster/wire.js';
 import type { Timestamp } from '../../core/hlc.js';
 import type { KvResult } from '../../core/kv/types.js';
-import type { ConflictReason } from '../../core/mvcc/types.js';
+import { CONFLICT_REASONS } from '../../core/mvcc/types.js';
 import type { Message } from '../../core/raft/types.js';
 import type { PartitionResult } from '../../core/txn/partition.js';
 import { KV_RESULT_CODEC, PARTITION_RESULT_CODEC } from '../../core/txn/result-codec.js';
@@ -31,21 +31,7 @@ const raftMessage: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('read-index-resp' as const), ...head, ctx: num, index: num, reject: fc.boolean() }),
 );
 
-const reason = fc.constantFrom<ConflictReason>(
-  'snapshot-too-old',
-  'read-changed',
-  'read-intent',
-  'range-changed',
-  'range-late-commit',
-  'range-intent',
-  'write-write',
-  'write-intent',
-  'write-read-lock',
-  'write-range-lock',
-  'aborted',
-  'txn-finished',
-  'txn-prepared',
-);
+const reason = fc.constantFrom(...CONFLICT_REASONS);
 
 const partitionResult: fc.Arbitrary<PartitionResult> = fc.oneof(
   fc.constant(null),

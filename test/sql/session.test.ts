@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { txnCluster } from '../txn/sim-cluster.js';
 import { stringValue } from '../../core/sql/encoding.js';
 import { SqlSession, type SqlOutcome } from '../../core/sql/session.js';
 import { TxnNode } from '../../core/txn/node.js';
-import { noFaults } from '../../sim/faults.js';
-import { Rng } from '../../sim/rng.js';
 import { World } from '../../sim/world.js';
 
 // SQL sessions on a simulated three-node, three-partition cluster.
 
 function cluster(seed: string): World<TxnNode> {
-  const world = new World<TxnNode>(new Rng(seed), {
-    nodes: 3,
-    groups: 3,
-    tickMs: 50,
-    faults: noFaults(),
-    diskLatencyMs: { min: 0.5, max: 4 },
-    node: { snapshotEntries: 1000, keepEntries: 50, requestTimeoutMs: 800 },
-    makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, partitions: 3 }, obs),
-  });
-  world.at(0, () => world.slots.forEach((s) => world.start(s)));
-  world.runUntil(3_000);
-  return world;
+  return txnCluster(seed, 3, 3_000);
 }
 
 /** Runs one statement on a session and the world until it answers. */

@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { txnCluster } from './sim-cluster.js';
 import type { Outcome } from '../../core/cluster/replica.js';
 import { ErrorCode } from '../../core/errors.js';
 import { encodePartitionCommand } from '../../core/txn/commands.js';
 import { TxnNode, type TxnOutcome } from '../../core/txn/node.js';
 import { utf8Encode } from '../../core/util/codec.js';
-import { noFaults } from '../../sim/faults.js';
-import { Rng } from '../../sim/rng.js';
 import { World } from '../../sim/world.js';
 
 // Partitions and routing on a fault-free simulated cluster of three nodes.
 
 function cluster(seed: string, partitions: number, balanceIntervalMs = 500): World<TxnNode> {
-  const world = new World<TxnNode>(new Rng(seed), {
-    nodes: 3,
-    groups: partitions,
-    tickMs: 50,
-    faults: noFaults(),
-    diskLatencyMs: { min: 0.5, max: 4 },
-    node: { snapshotEntries: 1000, keepEntries: 50, requestTimeoutMs: 800 },
-    makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, partitions, balanceIntervalMs }, obs),
-  });
-  world.at(0, () => world.slots.forEach((s) => world.start(s)));
-  world.runUntil(4_000);
-  return world;
+  return txnCluster(seed, partitions, 4_000, { balanceIntervalMs });
 }
 
 describe('a node hosting many partitions', () => {

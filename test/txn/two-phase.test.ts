@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { txnCluster } from './sim-cluster.js';
 import { partitionOf } from '../../core/cluster/partitions.js';
 import { TxnNode, type TxnOutcome } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
-import { noFaults } from '../../sim/faults.js';
-import { Rng } from '../../sim/rng.js';
 import { World } from '../../sim/world.js';
 
 // Two-phase commit under a coordinator crash at each step. Three nodes, three
@@ -19,18 +18,7 @@ function keyIn(group: number, tag: string): string {
 }
 
 function cluster(seed: string, staleTxnMs?: number): World<TxnNode> {
-  const world = new World<TxnNode>(new Rng(seed), {
-    nodes: 3,
-    groups: PARTITIONS,
-    tickMs: 50,
-    faults: noFaults(),
-    diskLatencyMs: { min: 0.5, max: 4 },
-    node: { snapshotEntries: 1000, keepEntries: 50, requestTimeoutMs: 800 },
-    makeNode: (io, opts, obs) => new TxnNode(io, { ...opts, partitions: PARTITIONS, balanceIntervalMs: 500, staleTxnMs }, obs),
-  });
-  world.at(0, () => world.slots.forEach((s) => world.start(s)));
-  world.runUntil(4_000);
-  return world;
+  return txnCluster(seed, PARTITIONS, 4_000, { balanceIntervalMs: 500, staleTxnMs });
 }
 
 function run<T>(world: World<TxnNode>, node: number, program: Parameters<TxnNode['execute']>[0], untilMs: number): TxnOutcome<T> | null {

@@ -65,6 +65,7 @@ import {
 } from './catalog.js';
 import { checkNotNull, columnDefault, newRowId, Staged } from './dml.js';
 import { coerceToColumn, evaluate, type EvalContext } from './eval.js';
+import { walkExpr } from './select-analysis.js';
 import { readRow, rowKeyOf, writeRow, type Row } from './rows.js';
 import type { ColumnSchema, ExecContext, IndexSchema, KvTxn, SqlResult, TableSchema } from './types.js';
 
@@ -202,43 +203,11 @@ function checkConstant(e: Expr, column: string): void {
   const refuse = (what: string): never => {
     throw camusError('InvalidInput', `DEFAULT of column "${column}" cannot use ${what}`);
   };
-  switch (e.kind) {
-    case 'int':
-    case 'float':
-    case 'string':
-    case 'bool':
-    case 'null':
-      return;
-    case 'param':
-      return refuse('parameters');
-    case 'column':
-      return refuse('columns');
-    case 'inSelect':
-    case 'exists':
-    case 'subquery':
-      return refuse('subqueries');
-    case 'unary':
-      return checkConstant(e.operand, column);
-    case 'binary':
-      return [e.left, e.right].forEach((x) => checkConstant(x, column));
-    case 'like':
-      return [e.expr, e.pattern].forEach((x) => checkConstant(x, column));
-    case 'between':
-      return [e.expr, e.low, e.high].forEach((x) => checkConstant(x, column));
-    case 'isNull':
-      return checkConstant(e.expr, column);
-    case 'inList':
-      return [e.expr, ...e.list].forEach((x) => checkConstant(x, column));
-    case 'call':
-      return e.args.forEach((x) => checkConstant(x, column));
-    case 'case':
-      if (e.operand !== null) checkConstant(e.operand, column);
-      for (const w of e.whens) [w.when, w.then].forEach((x) => checkConstant(x, column));
-      if (e.else !== null) checkConstant(e.else, column);
-      return;
-    default:
-      return assertNever(e, 'expression');
-  }
+  walkExpr(e, (x) => {
+    if (x.kind === 'param') refuse('parameters');
+    if (x.kind === 'column') refuse('columns');
+    if (x.kind === 'inSelect' || x.kind === 'exists' || x.kind === 'subquery') refuse('subqueries');
+  });
 }
 
 /**
