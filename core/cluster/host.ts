@@ -26,7 +26,7 @@ export type NodeMessage =
   | { type: 'call'; from: NodeId; hlc?: Timestamp; callId: number; group: number; requestId: string; command: Uint8Array }
   | { type: 'answer'; from: NodeId; hlc?: Timestamp; callId: number; answer: CallAnswer };
 
-export interface HostOptions extends Omit<ReplicaOptions, 'diskPrefix'> {
+export interface HostOptions extends Omit<ReplicaOptions, 'diskPrefix' | 'stateDiskPrefix'> {
   /** Raft groups (partitions) on this node, numbered [0, groups); every node hosts every group. */
   groups: number;
   /** How often (local ms) a leader checks whether a group should move to its preferred node; 0 turns balancing off. */
@@ -96,7 +96,7 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
         },
         send: (to: NodeId, msgs: readonly Message[]) => this.enqueue(to, g, msgs),
       };
-      this.replicas.push(new Replica(rio, { ...opts, diskPrefix: `g${g}/raft/` }, makeSm(g), observerOf(g)));
+      this.replicas.push(new Replica(rio, { ...opts, diskPrefix: `g${g}/raft/`, stateDiskPrefix: `g${g}/sm/` }, makeSm(g), observerOf(g)));
     }
   }
 

@@ -1,9 +1,13 @@
 import { assert } from '../assert.js';
 import { ErrorCode } from '../errors.js';
-import type { Clock, Disk, Random } from '../io.js';
+import type { Clock, Disk, DiskOp, Random } from '../io.js';
+import { DecodeError, Reader, Writer } from '../util/codec.js';
 import { Raft, type RaftObserver } from '../raft/raft.js';
-import { RaftDiskLayout } from '../raft/storage.js';
-import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftConfig, type Ready, type Snapshot } from '../raft/types.js';
+import { CorruptionError, openRecord, RaftDiskLayout, sealRecord } from '../raft/storage.js';
+import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftConfig, type RaftStorageState, type Ready, type Snapshot } from '../raft/types.js';
+
+/** The state record holding the applied index the materialized records reflect. Not a valid state machine key ('x/...'). */
+const APPLIED_KEY = 'applied';
 
 /**
  * What a replica needs from its host. Ticks come from the host too (tick()),
@@ -30,6 +34,19 @@ export interface ReplicatedStateMachine {
   snapshot(): Uint8Array;
   restore(image: Uint8Array): void;
   digest(): string;
+  /**
+   * Optional, both or neither: a state machine that keeps its state on disk
+   * as records. loadMaterialized is called once, first, with the records
+   * found on disk (keys relative to the state prefix, payloads verified; empty
+   * on a new disk) and throws DecodeError on bad ones; from then on the state
+   * machine tracks what apply and restore change. drainChanges returns the
+   * records changed since the last call (null: delete). The replica writes
+   * them with the applied index in one atomic batch, so the disk always holds
+   * the state at some applied index, and a restart applies only the entries
+   * after it.
+   */
+  loadMaterialized?(records: ReadonlyMap<string, Uint8Array>): void;
+  drainChanges?(): [key: string, payload: Uint8Array | null][];
 }
 
 /** How a request ended. failed: it did not and will not take effect. timeout: it may or may not. */
@@ -49,6 +66,8 @@ export interface ReplicaOptions {
   requestTimeoutMs: number;
   /** Where this group's records live on the node's disk (default 'raft/'); distinct per group. */
   diskPrefix?: string;
+  /** Where a materialized state machine's records live (default 'sm/'); distinct per group and from diskPrefix. */
+  stateDiskPrefix?: string;
   /** Builds the Raft instance; tests pass a subclass with a deliberately broken rule. */
   makeRaft?: (cfg: RaftConfig, stored: ConstructorParameters<typeof Raft>[1], randomInt: (n: number) => number, obs: RaftObserver) => Raft;
 }
@@ -104,6 +123,9 @@ export class Replica<SM extends ReplicatedStateMachine> {
   /** Payload bytes applied since the last snapshot, and that snapshot's size: see maybeCompact. */
   private bytesSinceSnapshot = 0;
   private lastSnapshotBytes = 0;
+  private readonly statePrefix: string;
+  /** The applied index the last state batch written records (materialized state machines only). */
+  private stateAppliedWritten = -1;
 
   constructor(
     private readonly io: ReplicaIo,
@@ -113,16 +135,60 @@ export class Replica<SM extends ReplicatedStateMachine> {
   ) {
     this.id = opts.id;
     this.layout = new RaftDiskLayout(opts.diskPrefix ?? 'raft/');
+    this.statePrefix = opts.stateDiskPrefix ?? 'sm/';
     const cfg: RaftConfig = { ...DEFAULT_RAFT_CONFIG, ...opts.raft, id: opts.id, voters: opts.voters };
     // Recovery reads the disk once; a corrupted record throws CorruptionError and the replica never starts.
-    const stored = this.layout.recover(io.disk.recovered());
+    const disk = io.disk.recovered();
+    const stored = this.layout.recover(disk);
+    const applied = this.recoverState(disk, stored);
     const randomInt = (n: number) => io.random.int(0, n - 1);
-    this.raft = opts.makeRaft ? opts.makeRaft(cfg, stored, randomInt, observer) : new Raft(cfg, stored, randomInt, observer);
-    if (stored.snapshot) this.sm.restore(stored.snapshot.data);
-    assert(this.raft.log.applied === (stored.snapshot?.meta.index ?? 0), 'applied must start at the snapshot');
+    const s = { ...stored, applied };
+    this.raft = opts.makeRaft ? opts.makeRaft(cfg, s, randomInt, observer) : new Raft(cfg, s, randomInt, observer);
+    assert(this.raft.log.applied === applied, 'applied must start where the state machine is');
+  }
+
+  /**
+   * Brings the state machine to what the disk holds and returns the index it
+   * reflects. A materialized state machine loads its records; they reflect
+   * the applied index written with them, unless the Raft snapshot is newer
+   * (a snapshot from the leader was installed and the crash came before the
+   * state it carries was written), in which case the snapshot replaces them.
+   */
+  private recoverState(disk: ReadonlyMap<string, Uint8Array>, stored: RaftStorageState): number {
+    const snapIndex = stored.snapshot?.meta.index ?? 0;
+    if (!this.sm.loadMaterialized) {
+      if (stored.snapshot) this.sm.restore(stored.snapshot.data);
+      return snapIndex;
+    }
+    const records = new Map<string, Uint8Array>();
+    let applied = 0;
+    for (const [key, rec] of disk) {
+      if (!key.startsWith(this.statePrefix)) continue;
+      const payload = openRecord(key, rec);
+      const sub = key.slice(this.statePrefix.length);
+      if (sub !== APPLIED_KEY) records.set(sub, payload);
+      else {
+        const r = new Reader(payload);
+        applied = r.uvar();
+        r.end();
+      }
+    }
+    try {
+      this.sm.loadMaterialized(records);
+    } catch (e) {
+      if (e instanceof DecodeError) throw new CorruptionError(`undecodable state record: ${e.message}`);
+      throw e;
+    }
+    const last = stored.firstIndexMinusOne + stored.entries.length;
+    if (applied > Math.max(last, snapIndex)) throw new CorruptionError(`state applied at ${applied}, beyond the last entry ${last}`);
+    this.stateAppliedWritten = applied;
+    if (applied >= snapIndex) return applied;
+    this.sm.restore(stored.snapshot!.data);
+    return snapIndex;
   }
 
   start(): void {
+    this.persistState();
     this.process();
   }
 
@@ -247,6 +313,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
       this.readyReads.push({ index: rs.index, req: p });
     }
     this.raft.advance(rd);
+    this.persistState();
     this.serveReads();
     this.handlingReady = false;
     this.maybeCompact();
@@ -264,6 +331,27 @@ export class Replica<SM extends ReplicatedStateMachine> {
       }
     }
     this.observer.onApplied?.(this.id, e, this.sm);
+  }
+
+  /**
+   * Writes what applying changed in a materialized state machine, with the
+   * applied index, as one batch. It need not be durable before anything else
+   * happens (the log holds every applied entry until a compaction, which is
+   * written after this batch), so nothing waits for it.
+   */
+  private persistState(): void {
+    if (!this.sm.drainChanges) return;
+    const applied = this.raft.log.applied;
+    const changes = this.sm.drainChanges();
+    if (!changes.length && applied === this.stateAppliedWritten) return;
+    const ops: DiskOp[] = [];
+    for (const [key, payload] of changes) {
+      if (payload === null) ops.push({ type: 'del', key: this.statePrefix + key });
+      else ops.push({ type: 'put', key: this.statePrefix + key, value: sealRecord(payload) });
+    }
+    ops.push({ type: 'put', key: this.statePrefix + APPLIED_KEY, value: sealRecord(new Writer(8).uvar(applied).finish()) });
+    this.stateAppliedWritten = applied;
+    this.io.disk.write(ops, () => {});
   }
 
   private serveReads(): void {

@@ -19,19 +19,19 @@ function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
   return [...m.keys()].sort(compareStrings);
 }
 
-function writeValue(w: Writer, v: Value): void {
+export function writeValue(w: Writer, v: Value): void {
   if (v === null) w.u8(0);
   else w.u8(1).bytes(v);
 }
 
-function readValue(r: Reader): Value {
+export function readValue(r: Reader): Value {
   const tag = r.u8();
   if (tag === 0) return null;
   if (tag === 1) return r.bytes();
   throw new DecodeError(`bad value tag ${tag}`);
 }
 
-function writeResult(w: Writer, res: CommitResult): void {
+export function writeResult(w: Writer, res: CommitResult): void {
   if (res.ok) {
     w.u8(1);
     writeTimestamp(w, res.commitTs);
@@ -42,7 +42,7 @@ function writeResult(w: Writer, res: CommitResult): void {
   else w.u8(1).str(res.txnId);
 }
 
-function readResult(r: Reader): CommitResult {
+export function readResult(r: Reader): CommitResult {
   if (r.u8() === 1) return { ok: true, commitTs: readTimestamp(r) };
   const reason = r.str();
   if (!REASONS.has(reason)) throw new DecodeError(`unknown conflict reason ${reason}`);
@@ -58,12 +58,8 @@ export function encodeState(s: MvccState): Uint8Array {
   const vkeys = sortedKeys(s.versions);
   w.uvar(vkeys.length);
   for (const k of vkeys) {
-    const vs = s.versions.get(k)!;
-    w.str(k).uvar(vs.length);
-    for (const v of vs) {
-      writeTimestamp(w, v.ts);
-      writeValue(w, v.value);
-    }
+    w.str(k);
+    writeVersions(w, s.versions.get(k)!);
   }
   const pkeys = sortedKeys(s.pointMarks);
   w.uvar(pkeys.length);
@@ -71,43 +67,23 @@ export function encodeState(s: MvccState): Uint8Array {
     w.str(k);
     writeTimestamp(w, s.pointMarks.get(k)!);
   }
-  const marks = s.rangeMarks.entries();
-  w.uvar(marks.length);
-  for (const m of marks) {
-    w.str(m.start).str(m.end);
-    writeTimestamp(w, m.ts);
-  }
+  writeRangeMarks(w, s.rangeMarks);
   const pids = sortedKeys(s.prepared);
   w.uvar(pids.length);
   for (const id of pids) {
-    const p = s.prepared.get(id)!;
     w.str(id);
-    writeTimestamp(w, p.snapshotTs);
-    writeTimestamp(w, p.minCommitTs);
-    if (p.recordKey === undefined) w.u8(0);
-    else w.u8(1).str(p.recordKey);
-    w.uvar(p.writes.length);
-    for (const x of p.writes) {
-      w.str(x.key);
-      writeValue(w, x.value);
-    }
-    w.uvar(p.readKeys.length);
-    for (const k of p.readKeys) w.str(k);
-    w.uvar(p.ranges.length);
-    for (const x of p.ranges) w.str(x.start).str(x.end);
+    writePrepared(w, s.prepared.get(id)!);
   }
   const fids = sortedKeys(s.finished);
   w.uvar(fids.length);
   for (const id of fids) {
-    const f = s.finished.get(id)!;
     w.str(id);
-    writeTimestamp(w, f.snapshotTs);
-    writeResult(w, f.result);
+    writeFinished(w, s.finished.get(id)!);
   }
   return w.finish();
 }
 
-function check(cond: boolean, what: string): void {
+export function check(cond: boolean, what: string): void {
   if (!cond) throw new DecodeError(`mvcc snapshot: ${what}`);
 }
 
@@ -129,14 +105,7 @@ export function decodeState(bytes: Uint8Array): MvccState {
   const s = emptyState(gcTs);
   const aboveFloor = (t: Timestamp): boolean => compareTs(t, gcTs) > 0;
   readSorted(r, (k) => {
-    const vs: Version[] = [];
-    for (let n = r.uvar(); n > 0; n--) {
-      const v = { ts: readTimestamp(r), value: readValue(r) };
-      check(vs.length === 0 || compareTs(vs[vs.length - 1]!.ts, v.ts) > 0, 'versions out of order');
-      vs.push(v);
-    }
-    check(vs.length > 0, 'key without versions');
-    s.versions.set(k, vs);
+    s.versions.set(k, readVersions(r));
     s.keys.add(k);
   });
   readSorted(r, (k) => {
@@ -144,41 +113,109 @@ export function decodeState(bytes: Uint8Array): MvccState {
     check(aboveFloor(t), 'point marker at or below the GC floor');
     s.pointMarks.set(k, t);
   });
-  const marks: RangeMark[] = [];
-  for (let n = r.uvar(); n > 0; n--) {
-    const m = { start: r.str(), end: r.str(), ts: readTimestamp(r) };
-    check(aboveFloor(m.ts), 'range marker at or below the GC floor');
-    marks.push(m);
-  }
-  const rm = RangeMarks.fromEntries(marks);
-  check(rm !== null, 'range markers not canonical');
-  s.rangeMarks = rm!;
+  s.rangeMarks = readRangeMarks(r, gcTs);
+  readSorted(r, (txnId) => lockPrepared(s, readPrepared(r, txnId, s)));
   readSorted(r, (txnId) => {
-    const snapshotTs = readTimestamp(r);
-    const minCommitTs = readTimestamp(r);
-    const recordKey = r.u8() === 1 ? r.str() : undefined;
-    const writes: Write[] = [];
-    const written = new Set<string>();
-    for (let n = r.uvar(); n > 0; n--) {
-      const key = r.str();
-      check(!s.intents.has(key) && !written.has(key), 'two intents on one key');
-      written.add(key);
-      writes.push({ key, value: readValue(r) });
-    }
-    const readKeys: string[] = [];
-    for (let n = r.uvar(); n > 0; n--) readKeys.push(r.str());
-    const ranges: { start: string; end: string }[] = [];
-    for (let n = r.uvar(); n > 0; n--) ranges.push({ start: r.str(), end: r.str() });
-    const p: PreparedTxn = { txnId, snapshotTs, minCommitTs, recordKey, writes, readKeys, ranges };
-    lockPrepared(s, p);
-  });
-  readSorted(r, (txnId) => {
-    const f: FinishedTxn = { snapshotTs: readTimestamp(r), result: readResult(r) };
-    check(compareTs(f.snapshotTs, gcTs) >= 0, 'finished txn below the GC floor');
+    const f = readFinished(r, gcTs);
     check(!s.prepared.has(txnId), 'txn both prepared and finished');
     s.finished.set(txnId, f);
   });
   r.end();
   return s;
+}
+
+// Item codecs, shared with the materialized form (materialize.ts), which
+// keeps each item as its own disk record.
+
+/** A key's versions, newest first. */
+export function writeVersions(w: Writer, vs: readonly Version[]): void {
+  w.uvar(vs.length);
+  for (const v of vs) {
+    writeTimestamp(w, v.ts);
+    writeValue(w, v.value);
+  }
+}
+
+/** Reads a non-empty, strictly descending version list; throws DecodeError otherwise. */
+export function readVersions(r: Reader): Version[] {
+  const vs: Version[] = [];
+  for (let n = r.uvar(); n > 0; n--) {
+    const v = { ts: readTimestamp(r), value: readValue(r) };
+    check(vs.length === 0 || compareTs(vs[vs.length - 1]!.ts, v.ts) > 0, 'versions out of order');
+    vs.push(v);
+  }
+  check(vs.length > 0, 'key without versions');
+  return vs;
+}
+
+export function writeRangeMarks(w: Writer, rm: RangeMarks): void {
+  const marks = rm.entries();
+  w.uvar(marks.length);
+  for (const m of marks) {
+    w.str(m.start).str(m.end);
+    writeTimestamp(w, m.ts);
+  }
+}
+
+/** Reads canonical range markers, each above the floor gcTs; throws DecodeError otherwise. */
+export function readRangeMarks(r: Reader, gcTs: Timestamp): RangeMarks {
+  const marks: RangeMark[] = [];
+  for (let n = r.uvar(); n > 0; n--) {
+    const m = { start: r.str(), end: r.str(), ts: readTimestamp(r) };
+    check(compareTs(m.ts, gcTs) > 0, 'range marker at or below the GC floor');
+    marks.push(m);
+  }
+  const rm = RangeMarks.fromEntries(marks);
+  check(rm !== null, 'range markers not canonical');
+  return rm!;
+}
+
+/** A prepared txn without its id (the caller writes the id). */
+export function writePrepared(w: Writer, p: PreparedTxn): void {
+  writeTimestamp(w, p.snapshotTs);
+  writeTimestamp(w, p.minCommitTs);
+  if (p.recordKey === undefined) w.u8(0);
+  else w.u8(1).str(p.recordKey);
+  w.uvar(p.writes.length);
+  for (const x of p.writes) {
+    w.str(x.key);
+    writeValue(w, x.value);
+  }
+  w.uvar(p.readKeys.length);
+  for (const k of p.readKeys) w.str(k);
+  w.uvar(p.ranges.length);
+  for (const x of p.ranges) w.str(x.start).str(x.end);
+}
+
+/** Reads txnId's prepared body; its intents must not collide with those already in s. */
+export function readPrepared(r: Reader, txnId: string, s: MvccState): PreparedTxn {
+  const snapshotTs = readTimestamp(r);
+  const minCommitTs = readTimestamp(r);
+  const recordKey = r.u8() === 1 ? r.str() : undefined;
+  const writes: Write[] = [];
+  const written = new Set<string>();
+  for (let n = r.uvar(); n > 0; n--) {
+    const key = r.str();
+    check(!s.intents.has(key) && !written.has(key), 'two intents on one key');
+    written.add(key);
+    writes.push({ key, value: readValue(r) });
+  }
+  const readKeys: string[] = [];
+  for (let n = r.uvar(); n > 0; n--) readKeys.push(r.str());
+  const ranges: { start: string; end: string }[] = [];
+  for (let n = r.uvar(); n > 0; n--) ranges.push({ start: r.str(), end: r.str() });
+  return { txnId, snapshotTs, minCommitTs, recordKey, writes, readKeys, ranges };
+}
+
+export function writeFinished(w: Writer, f: FinishedTxn): void {
+  writeTimestamp(w, f.snapshotTs);
+  writeResult(w, f.result);
+}
+
+/** Reads a finished txn whose snapshot is at or above the floor gcTs. */
+export function readFinished(r: Reader, gcTs: Timestamp): FinishedTxn {
+  const f: FinishedTxn = { snapshotTs: readTimestamp(r), result: readResult(r) };
+  check(compareTs(f.snapshotTs, gcTs) >= 0, 'finished txn below the GC floor');
+  return f;
 }
 

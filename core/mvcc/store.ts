@@ -15,6 +15,7 @@
 import { assert } from '../assert.js';
 import { assertTs, compareTs, formatTs, prevTs, tsMax, tsMin, ZERO_TS, type Timestamp } from '../hlc.js';
 import { Hasher } from '../util/hash.js';
+import { changedRecords, loadState, StateChanges, type StateRecord } from './materialize.js';
 import { decodeState, encodeState } from './snapshot.js';
 import { emptyState, lockPrepared, unlockPrepared, visibleAt, type MvccState, type PreparedTxn } from './state.js';
 import type {
@@ -44,6 +45,8 @@ function checkOf(t: TxnWrites): TxnCheck {
 
 export class MvccStore {
   private s: MvccState = emptyState(ZERO_TS);
+  /** What changed since the last drainChanges(), or null while nobody materializes this store. */
+  private changes: StateChanges | null = null;
 
   /** The GC floor: reads below it are not guaranteed, commits land above it. ZERO_TS until the first gc. */
   get gcThreshold(): Timestamp {
@@ -191,6 +194,7 @@ export class MvccStore {
       ranges: t.ranges.map((r) => ({ start: r.start, end: r.end })),
     };
     lockPrepared(this.s, p);
+    this.changes?.prepared.add(t.txnId);
     return v;
   }
 
@@ -213,6 +217,7 @@ export class MvccStore {
       }
       return 'noop';
     }
+    this.changes?.prepared.add(txnId);
     if (decision === 'abort') {
       unlockPrepared(this.s, p);
       this.remember(txnId, p.snapshotTs, { ok: false, reason: 'aborted', key: '' });
@@ -238,12 +243,15 @@ export class MvccStore {
    * entry stays at or above the floor.
    */
   private remember(txnId: string, snapshotTs: Timestamp, result: CommitResult): void {
-    if (compareTs(snapshotTs, this.s.gcTs) >= 0) this.s.finished.set(txnId, { snapshotTs, result });
+    if (compareTs(snapshotTs, this.s.gcTs) < 0) return;
+    this.s.finished.set(txnId, { snapshotTs, result });
+    this.changes?.finished.add(txnId);
   }
 
   /** Installs writes as versions at ts, which validation has placed above each key's newest version. */
   private install(writes: readonly Write[], ts: Timestamp): void {
     for (const w of writes) {
+      this.changes?.versions.add(w.key);
       const vs = this.s.versions.get(w.key);
       if (vs === undefined) {
         this.s.versions.set(w.key, [{ ts, value: w.value }]);
@@ -259,9 +267,13 @@ export class MvccStore {
   private mark(keys: readonly string[], ranges: readonly { start: string; end: string }[], ts: Timestamp): void {
     for (const key of keys) {
       const cur = this.s.pointMarks.get(key);
-      if (cur === undefined || compareTs(cur, ts) < 0) this.s.pointMarks.set(key, ts);
+      if (cur === undefined || compareTs(cur, ts) < 0) {
+        this.s.pointMarks.set(key, ts);
+        this.changes?.points.add(key);
+      }
     }
     for (const r of ranges) this.s.rangeMarks.raise(r.start, r.end, ts);
+    if (ranges.length && this.changes) this.changes.ranges = true;
   }
 
   /**
@@ -281,20 +293,31 @@ export class MvccStore {
     for (const p of this.s.prepared.values()) if (compareTs(p.minCommitTs, floor) <= 0) floor = tsMin(floor, prevTs(p.minCommitTs));
     if (compareTs(floor, this.s.gcTs) <= 0) return;
     const s = this.s;
+    const c = this.changes;
     s.gcTs = floor;
     for (const [key, vs] of s.versions) {
       let i = 0;
       while (i < vs.length && compareTs(vs[i]!.ts, floor) > 0) i++;
-      if (i === vs.length) continue; // Every version is above the floor.
+      if (i >= vs.length - 1 && !(i === 0 && vs[0]!.value === null)) continue; // Nothing shadowed, nothing to drop.
       vs.length = i + 1; // vs[i] is the newest version <= floor; older ones are shadowed.
+      c?.versions.add(key);
       if (i === 0 && vs[0]!.value === null) {
         s.versions.delete(key);
         if (!s.intents.has(key)) s.keys.delete(key);
       }
     }
-    for (const [key, ts] of s.pointMarks) if (compareTs(ts, floor) <= 0) s.pointMarks.delete(key);
+    for (const [key, ts] of s.pointMarks)
+      if (compareTs(ts, floor) <= 0) {
+        s.pointMarks.delete(key);
+        c?.points.add(key);
+      }
     s.rangeMarks.dropAtOrBelow(floor);
-    for (const [id, f] of s.finished) if (compareTs(f.snapshotTs, floor) < 0) s.finished.delete(id);
+    for (const [id, f] of s.finished)
+      if (compareTs(f.snapshotTs, floor) < 0) {
+        s.finished.delete(id);
+        c?.finished.add(id);
+      }
+    if (c) c.floor = c.ranges = true;
   }
 
   // ------------------------------------------------------------ snapshots
@@ -304,11 +327,43 @@ export class MvccStore {
     return encodeState(this.s);
   }
 
-  /** The store a snapshot describes; throws DecodeError on malformed bytes. */
-  static restore(bytes: Uint8Array): MvccStore {
+  /**
+   * The store a snapshot describes; throws DecodeError on malformed bytes.
+   * When `replacing` is materialized, so is the new store, and its first
+   * drain rewrites everything: the old store's records (and its undrained
+   * changes) go, the new one's are written.
+   */
+  static restore(bytes: Uint8Array, replacing?: MvccStore): MvccStore {
     const store = new MvccStore();
     store.s = decodeState(bytes);
+    if (replacing?.changes) {
+      const c = (store.changes = new StateChanges());
+      c.merge(replacing.changes);
+      c.addAll(replacing.s);
+      c.addAll(store.s);
+    }
     return store;
+  }
+
+  // ---------------------------------------------------- materialization
+
+  /**
+   * A store rebuilt from its materialized records (see materialize.ts; keys
+   * relative to the state prefix) that tracks its changes from now on.
+   * Throws DecodeError on malformed records.
+   */
+  static load(records: ReadonlyMap<string, Uint8Array>): MvccStore {
+    const store = new MvccStore();
+    store.s = loadState(records);
+    store.changes = new StateChanges();
+    return store;
+  }
+
+  /** Appends the records changed since the last drain (or load) to out, and forgets them. Only on a loaded store. */
+  drainChanges(out: StateRecord[]): void {
+    assert(this.changes !== null, 'drainChanges on a store that is not materialized');
+    changedRecords(this.s, this.changes, out);
+    this.changes = new StateChanges();
   }
 
   /** 16 hex digits over the canonical snapshot; equal on replicas in the same state. */

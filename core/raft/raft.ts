@@ -70,12 +70,14 @@ export class Raft {
     this.id = cfg.id;
     this.cfg = cfg;
     const snapIndex = stored.snapshot?.meta.index ?? 0;
+    // An applied entry was committed, even if the hard state recording that was not yet written.
+    const applied = Math.max(snapIndex, stored.applied ?? 0);
     this.log = new RaftLog({
       entries: stored.entries,
       prevIndex: stored.firstIndexMinusOne,
       prevTerm: stored.firstTermMinusOne,
-      committed: Math.max(stored.hardState.commit, snapIndex),
-      applied: snapIndex,
+      committed: Math.max(stored.hardState.commit, applied),
+      applied,
       snapshot: stored.snapshot,
     });
     this.prevHardState = stored.hardState;

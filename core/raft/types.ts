@@ -124,4 +124,10 @@ export interface RaftStorageState {
   /** Index and term of the entry just before entries[0] (the compaction point), 0/0 for a new log. */
   firstIndexMinusOne: number;
   firstTermMinusOne: number;
+  /**
+   * The index the state machine's durable state already reflects (a
+   * materialized state machine), when above the snapshot's; applying resumes
+   * after it. At most the last entry's index.
+   */
+  applied?: number;
 }

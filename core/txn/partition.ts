@@ -1,11 +1,31 @@
-import { assertNever } from '../assert.js';
+import { assert, assertNever } from '../assert.js';
 import type { ReplicatedStateMachine } from '../cluster/replica.js';
+import type { StateRecord } from '../mvcc/materialize.js';
 import { compareTs, readTimestamp, tsMax, writeTimestamp, ZERO_TS, type Timestamp } from '../hlc.js';
 import { MvccStore } from '../mvcc/store.js';
 import type { CommitResult, Decision, ResolveOutcome, TxnWrites, ValidateResult } from '../mvcc/types.js';
 import { Hasher } from '../util/hash.js';
 import { Reader, Writer } from '../util/codec.js';
 import { decodePartitionCommand, readDecision, requestIdOf, writeDecision } from './commands.js';
+
+/** Where a transaction record lives among the partition's materialized records. */
+const RECORD_PREFIX = 'r/';
+
+function writeRecord(w: Writer, r: TxnRecord): void {
+  writeTimestamp(w, r.snapshotTs);
+  writeDecision(w, r.decision);
+  w.uvar(r.participants.length);
+  for (const g of r.participants) w.uvar(g);
+  w.u8(r.forgotten ? 1 : 0);
+}
+
+function readRecord(r: Reader): TxnRecord {
+  const snapshotTs = readTimestamp(r);
+  const decision = readDecision(r);
+  const participants: number[] = [];
+  for (let k = r.uvar(); k > 0; k--) participants.push(r.uvar());
+  return { snapshotTs, decision, participants, forgotten: r.u8() === 1 };
+}
 
 /** A transaction record: the 2PC decision, kept by the partition owning the transaction's record key. */
 export interface TxnRecord {
@@ -59,6 +79,8 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
    * need not be part of the replicated image.
    */
   maxCommitTs: Timestamp = ZERO_TS;
+  /** Record ids changed since the last drainChanges(), or null while not materialized. */
+  private recordChanges: Set<string> | null = null;
 
   apply(command: Uint8Array): { requestId: string; result: PartitionResult } {
     const c = decodePartitionCommand(command);
@@ -80,13 +102,20 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
       }
       case 'forget': {
         const r = this.records.get(c.txnId);
-        if (r) r.forgotten = true;
+        if (r) {
+          r.forgotten = true;
+          this.recordChanges?.add(c.txnId);
+        }
         return { requestId, result: null };
       }
       case 'gc':
         // Only ever raise the floor: a delayed or duplicated gc command is harmless.
         if (compareTs(c.belowTs, this.store.gcThreshold) > 0) this.store.gc(c.belowTs);
-        for (const [id, r] of this.records) if (r.forgotten && compareTs(r.snapshotTs, this.store.gcThreshold) < 0) this.records.delete(id);
+        for (const [id, r] of this.records)
+          if (r.forgotten && compareTs(r.snapshotTs, this.store.gcThreshold) < 0) {
+            this.records.delete(id);
+            this.recordChanges?.add(id);
+          }
         return { requestId, result: null };
       default:
         return assertNever(c, 'partition command');
@@ -104,6 +133,7 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
     if (r) return { decision: r.decision };
     if (compareTs(snapshotTs, this.store.gcThreshold) < 0) return { decision: decision === 'abort' ? 'abort' : null };
     this.records.set(txnId, { snapshotTs, decision, participants: participants.slice(), forgotten: false });
+    this.recordChanges?.add(txnId);
     if (decision !== 'abort') this.maxCommitTs = tsMax(this.maxCommitTs, decision.commitTs);
     // The record's partition is usually a participant too: settle its own intents in the same step.
     if (this.store.preparedTxn(txnId)) this.store.resolve(txnId, decision);
@@ -127,31 +157,65 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
     const ids = [...this.records.keys()].sort();
     w.uvar(ids.length);
     for (const id of ids) {
-      const r = this.records.get(id)!;
       w.str(id);
-      writeTimestamp(w, r.snapshotTs);
-      writeDecision(w, r.decision);
-      w.uvar(r.participants.length);
-      for (const g of r.participants) w.uvar(g);
-      w.u8(r.forgotten ? 1 : 0);
+      writeRecord(w, this.records.get(id)!);
     }
     return w.finish();
   }
 
   restore(image: Uint8Array): void {
     const r = new Reader(image);
-    this.store = MvccStore.restore(r.bytes());
+    const old = this.records;
+    this.store = MvccStore.restore(r.bytes(), this.store);
     this.records = new Map();
     for (let n = r.uvar(); n > 0; n--) {
       const id = r.str();
-      const snapshotTs = readTimestamp(r);
-      const decision = readDecision(r);
-      const participants: number[] = [];
-      for (let k = r.uvar(); k > 0; k--) participants.push(r.uvar());
-      this.records.set(id, { snapshotTs, decision, participants, forgotten: r.u8() === 1 });
+      this.records.set(id, readRecord(r));
     }
     r.end();
     this.maxCommitTs = ZERO_TS;
+    // Materialized: the old records go and the new ones are written at the next drain.
+    if (this.recordChanges) for (const id of [...old.keys(), ...this.records.keys()]) this.recordChanges.add(id);
+  }
+
+  /**
+   * Rebuilds the state from its materialized records (keys relative to the
+   * partition's state prefix: `r/{txnId}` for transaction records, the rest
+   * the store's) and tracks changes from now on. Throws DecodeError.
+   */
+  loadMaterialized(records: ReadonlyMap<string, Uint8Array>): void {
+    const storeRecords = new Map<string, Uint8Array>();
+    this.records = new Map();
+    for (const [key, bytes] of records) {
+      if (!key.startsWith(RECORD_PREFIX)) {
+        storeRecords.set(key, bytes);
+        continue;
+      }
+      const r = new Reader(bytes);
+      this.records.set(key.slice(RECORD_PREFIX.length), readRecord(r));
+      r.end();
+    }
+    this.store = MvccStore.load(storeRecords);
+    this.recordChanges = new Set();
+    this.maxCommitTs = ZERO_TS;
+  }
+
+  /** The records changed since the last drain or load (null payload: delete). */
+  drainChanges(): StateRecord[] {
+    assert(this.recordChanges !== null, 'drainChanges before loadMaterialized');
+    const out: StateRecord[] = [];
+    this.store.drainChanges(out);
+    for (const id of this.recordChanges) {
+      const rec = this.records.get(id);
+      if (rec === undefined) out.push([RECORD_PREFIX + id, null]);
+      else {
+        const w = new Writer(64);
+        writeRecord(w, rec);
+        out.push([RECORD_PREFIX + id, w.finish()]);
+      }
+    }
+    this.recordChanges = new Set();
+    return out;
   }
 
   digest(): string {
