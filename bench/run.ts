@@ -19,6 +19,7 @@
 // over the nodes' HTTP endpoints (worker w talks to node w mod 3), a warmup
 // per point, latencies in a histogram (bench/lib/loadgen.ts).
 
+import { partitionOf } from '../core/cluster/partitions.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -173,13 +174,23 @@ async function insertRows(bases: string[], table: string, rows: number, keyOf: (
 /** The CamusDB SQL points shared by the cluster and standalone parts. */
 async function camusSqlPoints(bases: string[], withRaftCost: boolean) {
   const cost = (f: () => Promise<PointResult>) => (withRaftCost ? withCost(bases, f) : f());
-  for (const [t, ddl] of [
-    ['kv', 'CREATE TABLE kv (id STRING PRIMARY KEY, v STRING NOT NULL)'],
-    ['kvr', 'CREATE TABLE kvr (id STRING PRIMARY KEY, v STRING NOT NULL)'],
-    ['txa', 'CREATE TABLE txa (id STRING PRIMARY KEY, v STRING NOT NULL)'],
-    ['txb', 'CREATE TABLE txb (id STRING PRIMARY KEY, v STRING NOT NULL)'],
-  ] as const)
-    await camus.createTable(bases, ddl, t);
+  // A table's rows and indexes live in the partition of its id, `test.t{n}`,
+  // n from the catalog's counter, which each table and each index advances
+  // (so a table with a primary key takes two). On the cluster, txb must land
+  // in another partition than txa for the two-table transaction to be a
+  // cross-partition one: empty padding tables move it along until it does.
+  // The cost line printed for the point shows the partitions it touched.
+  let nextId = 1;
+  const create = async (t: string) => {
+    await camus.createTable(bases, `CREATE TABLE ${t} (id STRING PRIMARY KEY, v STRING NOT NULL)`, t);
+    const id = `${camus.DB}.t${nextId}`;
+    nextId += 2;
+    return id;
+  };
+  for (const t of ['kv', 'kvr']) await create(t);
+  const txa = await create('txa');
+  for (let pad = 0; withRaftCost && partitionOf(`${camus.DB}.t${nextId}:r`, 3) === partitionOf(`${txa}:r`, 3); pad++) await create(`pad${pad}`);
+  await create('txb');
   const value = camus.str(VALUE_100);
   // Prime every node's path (sessions, schema cache, JIT) before the first point.
   for (const [i, b] of bases.entries()) for (let k = 0; k < 5; k++) await camus.nonQuery(b, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(benchKey('pr', i, k)), '@v': value });

@@ -13,14 +13,29 @@ export function bucketOfKey(key: string): string {
 }
 
 /**
+ * What decides a key's partition: its bucket up to the bucket's first ':'.
+ * The SQL layer's buckets are `{tableId}:r`, `{tableId}:i:{indexId}` and
+ * `{tableId}:m`, so a table's rows, every index entry and its schema epoch
+ * share one partition, and a statement on one table commits in one Raft
+ * entry instead of a two-phase commit across the row's and the index's
+ * partitions. Buckets without ':' (database metadata, other workloads' keys)
+ * place by themselves.
+ */
+export function placementOf(key: string): string {
+  const b = bucketOfKey(key);
+  const colon = b.indexOf(':');
+  return colon < 0 ? b : b.slice(0, colon);
+}
+
+/**
  * The partition (Raft group) owning `key`, in [0, partitions): a CRC-32 of
- * its bucket. The map is fixed by the partition count alone, so every node
+ * its placement. The map is fixed by the partition count alone, so every node
  * computes the same owner without asking anyone.
  */
 export function partitionOf(key: string, partitions: number): number {
   assert(Number.isInteger(partitions) && partitions >= 1, 'partition count must be a positive integer');
   if (partitions === 1) return 0;
-  return crc32(utf8Encode(bucketOfKey(key))) % partitions;
+  return crc32(utf8Encode(placementOf(key))) % partitions;
 }
 
 /**

@@ -4,6 +4,7 @@
 //   row                 {tableId}:r/{rowId}
 //   unique index        {tableId}:i:{indexId}/{encodedKey}
 //   non-unique index    {tableId}:i:{indexId}/{encodedKey}{rowId}
+//   table epoch         {tableId}:m          (rewritten by every DDL on the table)
 //   schema              {database}/meta/schema
 //   system              {database}/meta/system
 //
@@ -92,6 +93,16 @@ export function tablePrefix(tableId: string): KeyRange {
  */
 export function indexPrefix(tableId: string, indexId: string, encodedPrefix?: Uint8Array): KeyRange {
   return prefixRange(`${indexBucket(tableId, indexId)}/${encodedPrefix ? keyBytesToString(encodedPrefix) : ''}`);
+}
+
+/**
+ * The table's epoch: every DDL that changes or drops the table writes it, and
+ * every statement using the table reads it (see catalog.ts), so the two
+ * conflict in the table's own partition.
+ */
+export function tableEpochKey(tableId: string): string {
+  checkId(tableId, 'table id');
+  return `${tableId}:m`;
 }
 
 export function schemaKey(database: string): string {

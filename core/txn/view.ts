@@ -64,6 +64,13 @@ export class TxnView {
     return r.value;
   }
 
+  /** get without recording the read: commit does not validate it (see KvTxn.peek). */
+  peek(key: string): Value {
+    this.ensureOpen();
+    if (this.writes.has(key)) return this.writes.get(key)!;
+    return this.storeOf(partitionOf(key, this.partitions)).get(key, this.snapshotTs).value;
+  }
+
   put(key: string, value: Uint8Array): void {
     this.ensureOpen();
     this.writes.set(key, value);

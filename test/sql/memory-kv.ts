@@ -11,6 +11,10 @@ export class MemoryKv implements KvTxn {
     return this.data.get(key) ?? null;
   }
 
+  peek(key: string): Uint8Array | null {
+    return this.get(key);
+  }
+
   scan(start: string, end: string, limit = Infinity): { key: string; value: Uint8Array }[] {
     const keys = [...this.data.keys()].filter((k) => k >= start && k < end).sort();
     return keys.slice(0, limit).map((key) => ({ key, value: this.data.get(key)! }));

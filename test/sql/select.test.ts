@@ -21,6 +21,9 @@ class RecordingKv implements KvTxn {
     this.gets.push(key);
     return this.inner.get(key);
   }
+  peek(key: string): Uint8Array | null {
+    return this.inner.get(key);
+  }
   scan(start: string, end: string, limit?: number): { key: string; value: Uint8Array }[] {
     const out = this.inner.scan(start, end, limit);
     this.scans.push({ start, end, limit, returned: out.length });

@@ -47,7 +47,7 @@ describe('materialized partition state on restart', () => {
       world.at(world.now + i * 5, () =>
         via.node!.execute(
           (tx) => tx.put(`k${i % 97}`, utf8Encode(`v${i}`)),
-          (o) => { if (o.status === "committed" || o.status === "ok") done++; else fails.push(JSON.stringify(o)); },
+          (o) => { if (o.status === "committed") done++; else fails.push(JSON.stringify(o)); },
         ),
       );
     }

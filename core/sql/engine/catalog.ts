@@ -2,7 +2,17 @@
 // the database's schema key ({database}/meta/schema), read and written inside
 // the statement's transaction like any other data. So the catalog is
 // replicated, every node sees a DDL once it commits, and a DDL concurrent
-// with a statement that read the schema conflicts with it (serializable).
+// with a statement that depends on what it changes conflicts with it
+// (serializable).
+//
+// DDL reads the catalog as data (validated at commit). Other statements read
+// it without recording it (peek) and record instead what they depend on: each
+// table they find, as a read of the table's epoch key ({tableId}:m, which
+// every DDL changing or dropping the table writes), and a table they look
+// for and miss, as a read of the schema key (which creating it writes). The
+// epoch lives in the table's partition, so a statement on one table does not
+// make the database's metadata partition a participant of its commit; that
+// would turn every single-row INSERT into a two-phase commit.
 //
 // Whether a database exists is its system key ({database}/meta/system). There
 // is no other global list of databases in the key space, and finding them by
@@ -21,7 +31,7 @@
 import { camusError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../util/codec.js';
 import type { Expr } from '../ast.js';
-import { isSafeId, schemaKey, systemKey } from '../keys.js';
+import { isSafeId, schemaKey, systemKey, tableEpochKey } from '../keys.js';
 import { parse } from '../parser.js';
 import type { ColumnSchema, IndexSchema, KvTxn, TableSchema } from './types.js';
 
@@ -29,6 +39,11 @@ import type { ColumnSchema, IndexSchema, KvTxn, TableSchema } from './types.js';
 export interface Catalog {
   tables: TableSchema[];
   nextId: number;
+  /**
+   * Set on a catalog read by peeking (loadCatalogForStatement): records a
+   * dependency on a table found (or on the table list, when null). Not stored.
+   */
+  use?: (table: TableSchema | null) => void;
 }
 
 /** The name of the primary key's index in IndexSchema; users call it `primary`. */
@@ -50,10 +65,40 @@ export function databaseExists(txn: KvTxn, database: string): boolean {
   return txn.get(systemKey(database)) !== null;
 }
 
-/** Reads the catalog; CADB0010 when the database does not exist, CADB0014 when the document is corrupt. */
+/**
+ * Reads the catalog as data, validated at commit: for DDL and for statements
+ * that depend on the whole table list. CADB0010 when the database does not
+ * exist, CADB0014 when the document is corrupt.
+ */
 export function loadCatalog(txn: KvTxn, database: string): Catalog {
   if (!databaseExists(txn, database)) throw camusError('DatabaseDoesntExist', `database "${database}" does not exist`);
-  const raw = txn.get(schemaKey(database));
+  return decodeCatalog(database, txn.get(schemaKey(database)));
+}
+
+/**
+ * Reads the catalog without recording the read, for a statement that uses
+ * tables by name: each table it then finds or misses through findTable is
+ * recorded as described in the header. Same errors as loadCatalog; a missing
+ * database is recorded as read.
+ */
+export function loadCatalogForStatement(txn: KvTxn, database: string): Catalog {
+  checkDatabaseName(database);
+  if (txn.peek(systemKey(database)) === null) {
+    txn.get(systemKey(database));
+    throw camusError('DatabaseDoesntExist', `database "${database}" does not exist`);
+  }
+  const c = decodeCatalog(database, txn.peek(schemaKey(database)));
+  const used = new Set<string>();
+  c.use = (t) => {
+    const key = t === null ? schemaKey(database) : tableEpochKey(t.id);
+    if (used.has(key)) return;
+    used.add(key);
+    txn.get(key);
+  };
+  return c;
+}
+
+function decodeCatalog(database: string, raw: Uint8Array | null): Catalog {
   if (raw === null) return { tables: [], nextId: 1 };
   try {
     const c = JSON.parse(utf8Decode(raw)) as Catalog;
@@ -65,12 +110,24 @@ export function loadCatalog(txn: KvTxn, database: string): Catalog {
 }
 
 export function saveCatalog(txn: KvTxn, database: string, c: Catalog): void {
-  txn.put(schemaKey(database), utf8Encode(JSON.stringify(c)));
+  txn.put(schemaKey(database), utf8Encode(JSON.stringify({ tables: c.tables, nextId: c.nextId })));
 }
 
-/** A table by (lower-case) name, or null. */
+/**
+ * Marks a table changed or dropped, so every statement that used it conflicts
+ * with this DDL (see the header). A delete is enough: it lays a new version
+ * (a tombstone) that a reader's recorded version no longer matches, and
+ * leaves nothing behind once GC passes it.
+ */
+export function bumpTableEpoch(txn: KvTxn, tableId: string): void {
+  txn.delete(tableEpochKey(tableId));
+}
+
+/** A table by (lower-case) name, or null; recorded as a dependency of the statement (see the header). */
 export function findTable(c: Catalog, name: string): TableSchema | null {
-  return c.tables.find((t) => t.name === name) ?? null;
+  const t = c.tables.find((x) => x.name === name) ?? null;
+  c.use?.(t);
+  return t;
 }
 
 /** A table by name; CADB0011 when there is none. */

@@ -49,6 +49,7 @@ import {
   databaseExists,
   findIndex,
   findTable,
+  bumpTableEpoch,
   loadCatalog,
   newIndexId,
   newTableId,
@@ -179,12 +180,14 @@ function deleteTableData(txn: KvTxn, table: TableSchema): void {
   const ranges = [tablePrefix(table.id), ...table.indexes.map((i) => indexPrefix(table.id, i.id))];
   const keys = ranges.flatMap((r) => txn.scan(r.start, r.end).map((e) => e.key));
   for (const key of keys) txn.delete(key);
+  bumpTableEpoch(txn, table.id);
 }
 
 /** Replaces a table's schema in the catalog and saves the catalog. */
 function saveTable(ctx: EvalContext, next: TableSchema): void {
   ctx.catalog.tables = ctx.catalog.tables.map((t) => (t.id === next.id ? next : t));
   saveCatalog(ctx.txn, ctx.exec.database, ctx.catalog);
+  bumpTableEpoch(ctx.txn, next.id);
 }
 
 function columnSchema(def: ColumnDef, ctx: EvalContext): ColumnSchema {

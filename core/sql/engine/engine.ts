@@ -8,7 +8,7 @@
 import { assertNever } from '../../assert.js';
 import { camusError } from '../../errors.js';
 import type { Statement } from '../ast.js';
-import { loadCatalog } from './catalog.js';
+import { loadCatalog, loadCatalogForStatement } from './catalog.js';
 import {
   executeAlterTable,
   executeCreateDatabase,
@@ -25,20 +25,23 @@ import { showColumns, showCreateTable, showDatabase, showDatabases, showIndexes,
 import type { ExecContext, KvTxn, SqlResult } from './types.js';
 
 export function executeStatement(stmt: Statement, txn: KvTxn, exec: ExecContext): SqlResult {
-  // Each case that needs the current database calls this exactly once;
-  // statements about databases as a whole do not need it to exist.
+  // Each case that needs the current database calls one of these exactly
+  // once; statements about databases as a whole do not need it to exist. DDL
+  // and SHOW read the catalog as data; statements that use tables by name
+  // record the tables they use instead (see catalog.ts).
   const ctx = (): EvalContext => ({ exec, txn, catalog: loadCatalog(txn, exec.database) });
+  const use = (): EvalContext => ({ exec, txn, catalog: loadCatalogForStatement(txn, exec.database) });
   switch (stmt.kind) {
     case 'select':
-      return executeSelect(stmt, ctx());
+      return executeSelect(stmt, use());
     case 'explain':
-      return explainSelect(stmt.query, ctx());
+      return explainSelect(stmt.query, use());
     case 'insert':
-      return executeInsert(stmt, ctx());
+      return executeInsert(stmt, use());
     case 'update':
-      return executeUpdate(stmt, ctx());
+      return executeUpdate(stmt, use());
     case 'delete':
-      return executeDelete(stmt, ctx());
+      return executeDelete(stmt, use());
     case 'createTable':
       return executeCreateTable(stmt, ctx());
     case 'dropTable':

@@ -18,6 +18,11 @@ import type { SqlValue } from '../encoding.js';
 export interface KvTxn {
   /** The value of key, or null when absent. */
   get(key: string): Uint8Array | null;
+  /**
+   * Like get, but not recorded for validation: for data whose changes reach
+   * the transaction another way (the catalog: see catalog.ts).
+   */
+  peek(key: string): Uint8Array | null;
   /** Live rows of [start, end) in key order, at most `limit`. */
   scan(start: string, end: string, limit?: number): { key: string; value: Uint8Array }[];
   put(key: string, value: Uint8Array): void;
