@@ -4,7 +4,8 @@ import type { SqlValue } from './encoding.js';
 import { executeStatement } from './engine/engine.js';
 import type { ExecContext, SqlResult } from './engine/types.js';
 import { newOid } from './keys.js';
-import { parse, type Statement } from './parser.js';
+import { parseCached } from './parse-cache.js';
+import type { Statement } from './parser.js';
 
 /** How a SQL request ended. failed: it did not take effect. timeout: a commit may or may not have happened. */
 export type SqlOutcome =
@@ -49,9 +50,9 @@ export class SqlSession {
 
   /** Runs every statement of `sql` in order; replies once with the last statement's result or the first failure. */
   execute(sql: string, params: ReadonlyMap<string, SqlValue>, reply: (o: SqlOutcome) => void): void {
-    let stmts: Statement[];
+    let stmts: readonly Statement[];
     try {
-      stmts = parse(sql);
+      stmts = parseCached(sql);
     } catch (e) {
       return reply(failure(e));
     }
@@ -72,7 +73,7 @@ export class SqlSession {
     else run();
   }
 
-  private runAll(stmts: Statement[], params: ReadonlyMap<string, SqlValue>, reply: (o: SqlOutcome) => void, i = 0, last: SqlOutcome | null = null): void {
+  private runAll(stmts: readonly Statement[], params: ReadonlyMap<string, SqlValue>, reply: (o: SqlOutcome) => void, i = 0, last: SqlOutcome | null = null): void {
     if (i === stmts.length) return reply(last!);
     this.runOne(stmts[i]!, params, (o) => (o.status === 'ok' ? this.runAll(stmts, params, reply, i + 1, o) : reply(o)));
   }

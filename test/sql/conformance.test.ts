@@ -29,7 +29,7 @@ import { describe, expect, it } from 'vitest';
 import { assertNever } from '../../core/assert.js';
 import { CamusError } from '../../core/errors.js';
 import { formatFloat } from '../../core/sql/format.js';
-import { parse } from '../../core/sql/parser.js';
+import { parseCached } from '../../core/sql/parse-cache.js';
 import type { SqlValue } from '../../core/sql/encoding.js';
 import { createDatabase } from '../../core/sql/engine/catalog.js';
 import { executeStatement } from '../../core/sql/engine/engine.js';
@@ -115,7 +115,8 @@ function sameStore(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): bool
 function run(sql: string, kv: MemoryKv, exec: ExecContext, where: string): string[] {
   let stmts;
   try {
-    stmts = parse(sql);
+    // Through the session's cache: its statements are frozen, so an engine that mutated one would fail here.
+    stmts = parseCached(sql);
   } catch (e) {
     if (e instanceof CamusError) return [`error ${e.code}`];
     throw e;

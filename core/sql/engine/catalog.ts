@@ -87,7 +87,14 @@ export function loadCatalogForStatement(txn: KvTxn, database: string): Catalog {
     txn.get(systemKey(database));
     throw camusError('DatabaseDoesntExist', `database "${database}" does not exist`);
   }
-  const c = decodeCatalog(database, txn.peek(schemaKey(database)));
+  const raw = txn.peek(schemaKey(database));
+  let shared = raw === null ? undefined : decoded.get(raw);
+  if (shared === undefined) {
+    shared = decodeCatalog(database, raw);
+    deepFreeze(shared);
+    if (raw !== null) decoded.set(raw, shared);
+  }
+  const c: Catalog = { tables: shared.tables, nextId: shared.nextId };
   const used = new Set<string>();
   c.use = (t) => {
     const key = t === null ? schemaKey(database) : tableEpochKey(t.id);
@@ -96,6 +103,21 @@ export function loadCatalogForStatement(txn: KvTxn, database: string): Catalog {
     txn.get(key);
   };
   return c;
+}
+
+/**
+ * Decoded catalogs by the stored bytes they came from: a stored value is
+ * never mutated (a change is a new version, a new array), so the same bytes
+ * always decode the same, and most statements skip JSON.parse. Frozen and
+ * shared, so only statements that do not change the catalog get them (DDL
+ * decodes its own copy). Weak keys: a version GC drops takes its entry along.
+ */
+const decoded = new WeakMap<Uint8Array, Catalog>();
+
+function deepFreeze(x: unknown): void {
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return;
+  Object.freeze(x);
+  for (const v of Object.values(x)) deepFreeze(v);
 }
 
 function decodeCatalog(database: string, raw: Uint8Array | null): Catalog {
