@@ -13,12 +13,13 @@
 // Prints a summary and one JSON line; bench/profile-out/ keeps the .cpuprofile.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as camus from './lib/camus.js';
 import { ensureEtcd, etcdPut, startEtcd } from './lib/etcd.js';
 import { benchKey, closedLoop, VALUE_100 } from './lib/loadgen.js';
 import { closeClients } from './lib/http.js';
+import { formatProfile, summarizeProfile } from './lib/cpuprofile.js';
 import { sleep, stopAll, tempDir, treeCpuMs } from './lib/procs.js';
 
 const args = process.argv.slice(2);
@@ -60,58 +61,6 @@ async function idleCpu(pids: number[]): Promise<number[]> {
   const c0 = pids.map(treeCpuMs);
   await sleep(5_000);
   return pids.map((p, i) => Math.round((treeCpuMs(p) - c0[i]!) / 5));
-}
-
-interface Frame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-
-function area(f: Frame): string {
-  if (!f.url) return f.functionName.startsWith('(') ? f.functionName : `(native) ${f.functionName}`;
-  const u = f.url;
-  for (const a of ['core/raft', 'core/sql', 'core/mvcc', 'core/txn', 'core/cluster', 'core/util', 'core/kv', 'server/http', 'server/net', 'server/disk']) if (u.includes(`/${a}/`)) return a;
-  if (u.includes('/core/')) return 'core (other)';
-  if (u.includes('/server/')) return 'server (other)';
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
-  if (m) return `npm:${m[1]}`;
-  if (u.startsWith('node:')) return `node:${u.slice(5).split('/')[1] ?? u.slice(5)}`;
-  return u;
-}
-
-/**
- * Self time of node N's samples inside the wall-clock window [fromMs, toMs]
- * (mapped onto the profile's clock through the moment the process exited,
- * which is when the profile ends), by area of the code and by function.
- */
-function summarize(file: string, fromMs: number, toMs: number, exitMs: number) {
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { id: number; callFrame: Frame }[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
-  const frames = new Map(prof.nodes.map((n) => [n.id, n.callFrame]));
-  const lo = prof.endTime - (exitMs - fromMs) * 1000;
-  const hi = prof.endTime - (exitMs - toMs) * 1000;
-  const byArea = new Map<string, number>();
-  const byFn = new Map<string, number>();
-  let t = prof.startTime;
-  let windowMs = 0;
-  let busy = 0;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i] ?? 0;
-    t += dt;
-    if (t < lo || t > hi) continue;
-    const ms = dt / 1000;
-    windowMs += ms;
-    const f = frames.get(prof.samples[i]!)!;
-    const a = area(f);
-    byArea.set(a, (byArea.get(a) ?? 0) + ms);
-    if (a === '(idle)') continue;
-    busy += ms;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(core|server|node_modules)\//, '$1/')}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + ms);
-  }
-  const top = (m: Map<string, number>, k: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, ms]) => ({ name, ms: Math.round(ms), pctOfWindow: +((100 * ms) / windowMs).toFixed(1) }));
-  return { windowMs: Math.round(windowMs), busyMs: Math.round(busy), busyPct: +((100 * busy) / windowMs).toFixed(1), byArea: top(byArea, 22), topFunctions: top(byFn, 30) };
 }
 
 async function main() {
@@ -187,13 +136,8 @@ async function main() {
     mkdirSync(outDir, { recursive: true });
     const kept = join(outDir, `node${profiled}-insert-c${concurrency}.cpuprofile`);
     renameSync(join(profDir, files[0]!), kept);
-    result.cpuProfile = { file: kept, ...summarize(kept, windowFrom, windowTo, exitMs) };
-    const s = result.cpuProfile;
-    process.stdout.write(`node ${profiled} CPU in the measured window: busy ${s.busyPct}% of ${s.windowMs} ms (percentages below are of the window)\n`);
-    process.stdout.write('self time by area:\n');
-    for (const a of s.byArea) process.stdout.write(`  ${a.name.padEnd(40)} ${String(a.ms).padStart(7)} ms ${String(a.pctOfWindow).padStart(5)}%\n`);
-    process.stdout.write('top functions (self):\n');
-    for (const f of s.topFunctions) process.stdout.write(`  ${f.name.slice(0, 90).padEnd(90)} ${String(f.ms).padStart(7)} ms ${String(f.pctOfWindow).padStart(5)}%\n`);
+    result.cpuProfile = { file: kept, ...summarizeProfile(kept, { fromMs: windowFrom, toMs: windowTo, exitMs }) };
+    process.stdout.write(formatProfile(`node ${profiled}`, result.cpuProfile));
   } else log('no .cpuprofile written (did the node exit cleanly?)');
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
