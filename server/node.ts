@@ -37,6 +37,8 @@ const PEER_UP_MS = 2_000;
 
 export interface DiskHandle extends Disk {
   close(): Promise<void>;
+  /** Drops the recovery image once every replica has read it (optional). */
+  releaseRecovered?(): void;
 }
 
 export interface TransportHandle extends Network<NodeMessage> {
@@ -163,6 +165,8 @@ export class ServerNode {
     const node = new TxnNode(io, opts, (group) => ({
       onRole: (id, role, term) => self?.onRole(group, id, role, term),
     }));
+    // Every replica has read its state from the recovery image: without this the whole database would stay in memory twice.
+    disk.releaseRecovered?.();
     self = new ServerNode(cfg, node, disk, transport, log);
     const sn = self;
     deliver = (m) => {

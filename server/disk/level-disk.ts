@@ -52,7 +52,7 @@ export class LevelDisk implements Disk {
 
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
-    private readonly image: ReadonlyMap<string, Uint8Array>,
+    private image: ReadonlyMap<string, Uint8Array>,
     private readonly opts: LevelDiskOptions,
   ) {}
 
@@ -70,8 +70,14 @@ export class LevelDisk implements Disk {
     return new LevelDisk(db, image, opts);
   }
 
+  /** Everything on disk at open; empty after releaseRecovered(). */
   recovered(): ReadonlyMap<string, Uint8Array> {
     return this.image;
+  }
+
+  /** Lets the recovery image go: recovery is over, and the state it held now lives in the replicas. */
+  releaseRecovered(): void {
+    this.image = new Map();
   }
 
   write(ops: readonly DiskOp[], onDurable: () => void): void {
