@@ -104,8 +104,32 @@ function opsOf(s: Scenario): ClientStep[] {
   return s.clients.flatMap((c) => c.steps).sort((a, b) => a.atMs - b.atMs);
 }
 
+/**
+ * The scenario without the dropped steps, every kept step still sent when it
+ * was. A replayed client waits each step's delay after its previous
+ * operation ended, so a kept step that follows dropped ones gets the delay
+ * from the end of the last kept one: that end is where the next recorded
+ * step's delay starts (its atMs minus its delayMs). Without this, dropping an
+ * operation would move every later one of its client, and the failure with
+ * them.
+ */
 function withoutOps(s: Scenario, drop: ReadonlySet<ClientStep>): Scenario {
-  return { ...s, clients: s.clients.map((c) => ({ ...c, steps: c.steps.filter((st) => !drop.has(st)) })) };
+  return {
+    ...s,
+    clients: s.clients.map((c) => {
+      const steps: ClientStep[] = [];
+      // When the client was last free: its start, then the end of each kept step.
+      let freeAtMs = c.steps.length ? c.steps[0]!.atMs - c.steps[0]!.delayMs : 0;
+      let keptLast = true;
+      c.steps.forEach((st, i) => {
+        if (keptLast && i > 0) freeAtMs = st.atMs - st.delayMs;
+        keptLast = !drop.has(st);
+        if (!keptLast) return;
+        steps.push(st.atMs - st.delayMs === freeAtMs ? st : { ...st, delayMs: Math.max(0, st.atMs - freeAtMs) });
+      });
+      return { ...c, steps };
+    }),
+  };
 }
 
 function faultsOf(s: Scenario): ScheduledFault[] {
@@ -131,6 +155,7 @@ export function shrink(start: Scenario, runner: Runner, opts: ShrinkOptions): Sh
   try {
     if (s.scenario.faults.some((f) => f.action === 'skip')) s.try({ ...s.scenario, faults: s.scenario.faults.filter((f) => f.action !== 'skip') }, 'drop idle nemesis wake-ups');
     truncateAfterFailure(s);
+    focusOnViolation(s);
     shortenDuration(s);
     for (let round = 0; round < 2; round++) {
       s.ddmin('faults', faultsOf, withoutFaults);
@@ -177,6 +202,37 @@ function truncateAfterFailure(s: Shrinker): void {
   if (later.size) s.try({ ...withoutOps(sc, later as Set<ClientStep>), faults: sc.faults.filter((f) => !later.has(f)) }, `drop what came after the failure at ${t.toFixed(0)} ms`);
   const d = Math.max(1000, Math.ceil((t + 1) / 0.7));
   if (d < s.scenario.options.durationMs) s.try({ ...s.scenario, options: { ...s.scenario.options, durationMs: d } }, `duration ${s.scenario.options.durationMs} -> ${d} ms (heal just after the failure)`);
+}
+
+/**
+ * For a history violation, which names the operations it involves: keeps
+ * only those; else drops everything sent before the first of them (the
+ * anomaly may need later reads to be visible); else everything sent outside
+ * the time they ran. Delta debugging gets there too, a chunk at a time, but
+ * every chunk holding a named operation fails to go, and it can get stuck
+ * well above the few operations an anomaly needs.
+ */
+function focusOnViolation(s: Shrinker): void {
+  const named = s.current.findings[0]?.ops;
+  if (!named?.length) return;
+  const sc = s.scenario;
+  const keep = new Set<ClientStep>();
+  for (const o of named) {
+    // Clients are numbered from 1.
+    const step = o.client === undefined ? undefined : sc.clients[o.client - 1]?.steps.find((st) => st.atMs === o.invokeMs);
+    if (!step) return;
+    keep.add(step);
+  }
+  const all = opsOf(sc);
+  if (keep.size === all.length) return;
+  const from = Math.min(...named.map((o) => o.invokeMs));
+  const to = Math.max(...named.map((o) => o.completeMs));
+  const candidates: [ClientStep[], string][] = [
+    [all.filter((st) => !keep.has(st)), `keep only the ${keep.size} operations the violation names`],
+    [all.filter((st) => !keep.has(st) && st.atMs < from), `drop the operations sent before the violation's first (${from.toFixed(0)} ms)`],
+    [all.filter((st) => !keep.has(st) && (st.atMs < from || st.atMs > to)), `keep only the operations sent while the violation's ran (${from.toFixed(0)}-${to.toFixed(0)} ms)`],
+  ];
+  for (const [drop, what] of candidates) if (drop.length && s.try(withoutOps(sc, new Set(drop)), what)) return;
 }
 
 /** Halves the duration while the failure holds (at least 1 s). */

@@ -10,6 +10,14 @@ import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftCo
 const APPLIED_KEY = 'applied';
 
 /**
+ * Ticks a ReadIndex may go unanswered before reads that queued behind it are
+ * sent in a new one (its own reads keep waiting for it, or time out). Enough
+ * for a heartbeat round trip under load; a lost message or a leader change
+ * costs the queued reads this much.
+ */
+const READ_WAIT_TICKS = 4;
+
+/**
  * What a replica needs from its host. Ticks come from the host too (tick()),
  * so one timer drives every replica of a node and their heartbeats leave in
  * the same frame.
@@ -116,8 +124,12 @@ export class Replica<SM extends ReplicatedStateMachine> {
   private readCtx = 0;
   /** Proposals waiting to be applied here, by request id. */
   private pendingWrites = new Map<string, WriteWaiters>();
-  /** Reads waiting for their ReadIndex answer, by ctx. */
-  private pendingReads = new Map<number, PendingRead<SM>>();
+  /** Reads waiting for their ReadIndex answer, by ctx: one ReadIndex serves a whole batch. */
+  private pendingReads = new Map<number, PendingRead<SM>[]>();
+  /** Reads that arrived while a ReadIndex was in flight: they go together in the next one. */
+  private readBatch: PendingRead<SM>[] = [];
+  /** The ReadIndex in flight, and ticks since it was asked; null when none (see read()). */
+  private readInFlight: { ctx: number; ticks: number } | null = null;
   /** Reads whose read index is known, waiting for apply to reach it. */
   private readyReads: { index: number; req: PendingRead<SM> }[] = [];
   /** Payload bytes applied since the last snapshot, and that snapshot's size: see maybeCompact. */
@@ -207,6 +219,10 @@ export class Replica<SM extends ReplicatedStateMachine> {
   /** One Raft tick (tickMs of local time); the host calls it. Also expires requests past their deadline. */
   tick(): void {
     if (this.stopped) return;
+    if (this.readInFlight !== null && ++this.readInFlight.ticks >= READ_WAIT_TICKS) {
+      this.readInFlight = null;
+      this.askReadIndex();
+    }
     this.raft.tick();
     this.expireRequests();
     this.process();
@@ -234,16 +250,32 @@ export class Replica<SM extends ReplicatedStateMachine> {
     this.process();
   }
 
-  /** Runs `read` on the state machine once it reflects everything committed before this call. */
+  /**
+   * Runs `read` on the state machine once it reflects everything committed
+   * before this call. Reads are batched: while one ReadIndex is in flight,
+   * new reads wait and share the next one, which is asked after they arrived
+   * (so its read point still follows every one of them). Under load that is
+   * one heartbeat round per round trip instead of one per read. A ReadIndex
+   * unanswered for READ_WAIT_TICKS no longer holds the batch back.
+   */
   read<T>(read: (sm: SM) => T, reply: (o: Outcome<T>) => void): void {
     if (this.stopped) return;
-    const ctx = ++this.readCtx;
-    this.pendingReads.set(ctx, { read, reply: reply as (o: Outcome<unknown>) => void, deadlineMs: this.io.clock.nowMs() + this.opts.requestTimeoutMs });
-    if (!this.raft.readIndex(ctx)) {
-      this.pendingReads.delete(ctx);
-      reply(noLeader(this.id));
-    }
+    this.readBatch.push({ read, reply: reply as (o: Outcome<unknown>) => void, deadlineMs: this.io.clock.nowMs() + this.opts.requestTimeoutMs });
+    if (this.readInFlight === null) this.askReadIndex();
     this.process();
+  }
+
+  private askReadIndex(): void {
+    const batch = this.readBatch;
+    this.readBatch = [];
+    if (!batch.length) return;
+    const ctx = ++this.readCtx;
+    if (!this.raft.readIndex(ctx)) {
+      for (const r of batch) r.reply(noLeader(this.id));
+      return;
+    }
+    this.pendingReads.set(ctx, batch);
+    this.readInFlight = { ctx, ticks: 0 };
   }
 
   transferLeader(to: NodeId): void {
@@ -257,7 +289,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
   }
 
   private expireRequests(): void {
-    if (!this.pendingWrites.size && !this.pendingReads.size && !this.readyReads.length) return;
+    if (!this.pendingWrites.size && !this.pendingReads.size && !this.readBatch.length && !this.readyReads.length) return;
     const now = this.io.clock.nowMs();
     for (const [k, p] of this.pendingWrites) {
       if (p.deadlineMs <= now) {
@@ -265,12 +297,17 @@ export class Replica<SM extends ReplicatedStateMachine> {
         for (const reply of p.replies) reply({ status: 'timeout' });
       }
     }
-    for (const [k, p] of this.pendingReads) {
-      if (p.deadlineMs <= now) {
-        this.pendingReads.delete(k);
-        p.reply({ status: 'timeout' });
-      }
+    const expired = (r: PendingRead<SM>) => {
+      if (r.deadlineMs > now) return false;
+      r.reply({ status: 'timeout' });
+      return true;
+    };
+    for (const [k, batch] of this.pendingReads) {
+      const live = batch.filter((r) => !expired(r));
+      if (live.length) this.pendingReads.set(k, live);
+      else this.pendingReads.delete(k);
     }
+    if (this.readBatch.length) this.readBatch = this.readBatch.filter((r) => !expired(r));
     if (this.readyReads.length)
       this.readyReads = this.readyReads.filter((r) => {
         if (r.req.deadlineMs > now) return true;
@@ -307,12 +344,15 @@ export class Replica<SM extends ReplicatedStateMachine> {
     }
     for (const e of rd.committed) this.applyEntry(e);
     for (const rs of rd.readStates) {
-      const p = this.pendingReads.get(rs.ctx);
-      if (!p) continue;
+      const batch = this.pendingReads.get(rs.ctx);
+      if (rs.ctx === this.readInFlight?.ctx) this.readInFlight = null;
+      if (!batch) continue;
       this.pendingReads.delete(rs.ctx);
-      this.readyReads.push({ index: rs.index, req: p });
+      for (const req of batch) this.readyReads.push({ index: rs.index, req });
     }
     this.raft.advance(rd);
+    // After advance: a ReadIndex asked now must not land in the Ready just handled.
+    if (this.readInFlight === null) this.askReadIndex();
     this.persistState();
     this.serveReads();
     this.handlingReady = false;
