@@ -2,10 +2,34 @@
 // then by the sequence number given at scheduling. The pair is unique, so the
 // order never depends on the heap's internals: a seed replays bit for bit.
 
-export interface SimEvent {
-  at: number;
-  seq: number;
-  run: () => void;
+/** An event that runs `fn`; the world's own kinds are numbered from 1 (see sim/world.ts). */
+export const RUN_FN = 0;
+
+/**
+ * One scheduled event. Its fields are plain data so that the world can
+ * schedule its frequent events (message deliveries, a node's timers and disk
+ * completions) without allocating a closure per event: `kind` says how to
+ * run it and `a`, `b`, `c`, `ref` and `fn` carry what that kind needs. Every
+ * event has the same shape, which keeps the heap's property reads
+ * monomorphic.
+ */
+export class SimEvent {
+  seq = 0;
+
+  constructor(
+    public at: number,
+    public kind: number,
+    public fn: (() => void) | null,
+    public a: number,
+    public b: number,
+    public c: number,
+    public ref: unknown,
+  ) {}
+
+  /** Runs an event of kind RUN_FN (the only kind pushed with push()). */
+  run(): void {
+    this.fn!();
+  }
 }
 
 export class EventQueue {
@@ -16,15 +40,25 @@ export class EventQueue {
     return this.heap.length;
   }
 
+  /** Schedules `run` at simulated time `at`. */
   push(at: number, run: () => void): void {
-    const e = { at, seq: this.nextSeq++, run };
+    this.pushEvent(new SimEvent(at, RUN_FN, run, 0, 0, 0, null));
+  }
+
+  /** Schedules a prepared event at its `at`; the queue gives it its sequence number. */
+  pushEvent(e: SimEvent): void {
+    e.seq = this.nextSeq++;
     const h = this.heap;
+    const at = e.at;
+    let i = h.length;
     h.push(e);
-    let i = h.length - 1;
+    // Sift up. The new event has the highest sequence number so far, so it
+    // goes above a parent only when its time is strictly earlier.
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(e, h[p]!)) break;
-      h[i] = h[p]!;
+      const hp = h[p]!;
+      if (!(at < hp.at)) break;
+      h[i] = hp;
       i = p;
     }
     h[i] = e;
@@ -39,15 +73,24 @@ export class EventQueue {
     if (!h.length) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length) {
+    const n = h.length;
+    if (n) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        if (l >= h.length) break;
+        if (l >= n) break;
         const r = l + 1;
-        const c = r < h.length && less(h[r]!, h[l]!) ? r : l;
-        if (!less(h[c]!, last)) break;
-        h[i] = h[c]!;
+        let c = l;
+        let hc = h[l]!;
+        if (r < n) {
+          const hr = h[r]!;
+          if (less(hr, hc)) {
+            c = r;
+            hc = hr;
+          }
+        }
+        if (!less(hc, last)) break;
+        h[i] = hc;
         i = c;
       }
       h[i] = last;

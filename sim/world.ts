@@ -4,16 +4,36 @@ import type { Io } from '../core/io.js';
 import type { Raft } from '../core/raft/raft.js';
 import { CorruptionError } from '../core/raft/storage.js';
 import type { NodeId } from '../core/raft/types.js';
-import { Hasher } from '../core/util/hash.js';
+import { Hasher, wordCode } from '../core/util/hash.js';
 import { RaftSafetyChecker } from './checkers/raft-safety.js';
 import { SimClock } from './clock.js';
 import { SimDisk } from './disk.js';
-import { EventQueue } from './queue.js';
+import { EventQueue, RUN_FN, SimEvent } from './queue.js';
 import type { FaultOptions } from './faults.js';
 import { SimNetwork } from './network.js';
 import type { Rng } from './rng.js';
 import type { ScheduledFault } from './fault-schedule.js';
 import type { Role } from '../core/raft/types.js';
+
+/**
+ * The world's own event kinds (RUN_FN, 0, runs a function). Each carries its
+ * data in the event's fields instead of a closure:
+ *  - DELIVER: a node-to-node message; a = to, b = from, c = its trace size, ref = the message.
+ *  - DISK, TIMER: owned by a node's incarnation (dropped if it crashed since);
+ *    ref = the slot, a = the incarnation, fn = what to run. A TIMER's c is 1
+ *    until it is cancelled.
+ */
+const DELIVER = 1;
+const DISK = 2;
+const TIMER = 3;
+
+/** Trace words of the frequent event kinds, folded as hasher.word(kind) would fold them. */
+const W_RECV = wordCode('recv');
+const W_DISK = wordCode('disk');
+const W_TIMER = wordCode('timer');
+const W_RAFT = wordCode('raft');
+const W_CALL = wordCode('call');
+const W_ANSWER = wordCode('answer');
 
 /**
  * Watches a run without changing it: the determinism check and the timeline
@@ -130,7 +150,7 @@ export class World<N extends SimNode = SimNode> {
       slot.disk = new SimDisk(
         {
           now: () => this.now,
-          schedule: (at, fn) => this.scheduleFor(slot, at, 'disk', fn),
+          schedule: (at, fn) => void this.scheduleFor(slot, at, DISK, fn),
           trace: (kind, a, b) => this.trace(kind, id, a, b),
         },
         diskRng,
@@ -147,6 +167,12 @@ export class World<N extends SimNode = SimNode> {
     this.observer?.trace?.(kind, a, b, c, d);
   }
 
+  /** trace() with the kind's word precomputed: `word` must be wordCode(kind). */
+  private traceWord(word: number, kind: string, a: number, b: number, c: number, d: number): void {
+    this.hasher.int32(word).num(a).num(b).num(c).num(d);
+    this.observer?.trace?.(kind, a, b, c, d);
+  }
+
   get traceHash(): string {
     return this.hasher.hex();
   }
@@ -156,31 +182,59 @@ export class World<N extends SimNode = SimNode> {
     this.queue.push(Math.max(at, this.now), fn);
   }
 
-  /** Schedules an event owned by a node's current incarnation; dropped if it crashes first. */
-  scheduleFor(slot: NodeSlot<N>, at: number, kind: string, fn: () => void): void {
-    const inc = slot.incarnation;
-    this.queue.push(Math.max(at, this.now), () => {
-      if (slot.incarnation !== inc || !slot.node) return;
-      this.trace(kind, slot.id);
-      fn();
-    });
+  /**
+   * Schedules an event (DISK or TIMER) owned by a node's current incarnation;
+   * dropped if it crashes first. Returns the event (a timer cancels through it).
+   */
+  private scheduleFor(slot: NodeSlot<N>, at: number, kind: typeof DISK | typeof TIMER, fn: () => void): SimEvent {
+    const e = new SimEvent(Math.max(at, this.now), kind, fn, slot.incarnation, 0, 1, slot);
+    this.queue.pushEvent(e);
+    return e;
   }
 
   /** Runs events until simulated time `until` or until the system crashes. */
   runUntil(until: number): void {
-    while (!this.crashError && this.queue.peekTime() <= until) {
-      const e = this.queue.pop()!;
+    const q = this.queue;
+    while (!this.crashError && q.peekTime() <= until) {
+      const e = q.pop()!;
       this.now = e.at;
       this.events++;
       this.hasher.num(e.at);
       try {
-        e.run();
+        this.dispatch(e);
       } catch (err) {
         this.crashError = err as Error;
       }
       this.observer?.afterEvent?.(this.events, e.at, this.hasher.value());
     }
     if (!this.crashError) this.now = Math.max(this.now, until);
+  }
+
+  /** Runs one event by its kind (see DELIVER, DISK and TIMER). */
+  private dispatch(e: SimEvent): void {
+    switch (e.kind) {
+      case RUN_FN:
+        e.fn!();
+        return;
+      case DELIVER: {
+        const node = this.slots[e.a - 1]!.node;
+        if (!node) return;
+        this.net.delivered++;
+        this.traceWord(W_RECV, 'recv', e.a, e.b, e.c, 0);
+        node.receive(e.ref as NodeMessage);
+        return;
+      }
+      case DISK:
+      case TIMER: {
+        const slot = e.ref as NodeSlot<N>;
+        if (slot.incarnation !== e.a || !slot.node) return;
+        // A cancelled timer still counts as an event of its node, as it did when it was scheduled.
+        if (e.kind === DISK) this.traceWord(W_DISK, 'disk', slot.id, 0, 0, 0);
+        else this.traceWord(W_TIMER, 'timer', slot.id, 0, 0, 0);
+        if (e.c !== 0) e.fn!();
+        return;
+      }
+    }
   }
 
   start(slot: NodeSlot<N>): void {
@@ -198,10 +252,9 @@ export class World<N extends SimNode = SimNode> {
       },
       timer: {
         after: (delayMs, fn) => {
-          let live = true;
-          this.scheduleFor(slot, this.now + slot.clock.toSimDelay(delayMs), 'timer', () => live && fn());
+          const e = this.scheduleFor(slot, this.now + slot.clock.toSimDelay(delayMs), TIMER, fn);
           return () => {
-            live = false;
+            e.c = 0;
           };
         },
       },
@@ -250,19 +303,13 @@ export class World<N extends SimNode = SimNode> {
 
   private send(from: NodeId, to: NodeId, msg: NodeMessage): void {
     if (this.sendTrap?.(from, to, msg)) return;
+    if (msg.type === 'raft') this.traceWord(W_RAFT, 'raft', from, to, msg.groups.length, msg.groups[0]!.msgs[0]!.term);
+    else this.traceWord(msg.type === 'call' ? W_CALL : W_ANSWER, msg.type, from, to, msg.callId, 0);
     const size = msg.type === 'raft' ? msg.groups.length : msg.callId;
-    this.trace(msg.type, from, to, size, msg.type === 'raft' ? msg.groups[0]!.msgs[0]!.term : 0);
-    const deliveries = this.net.route(from, to, this.now);
-    this.observer?.message?.(from, to, msg, deliveries);
-    for (const at of deliveries) {
-      this.queue.push(at, () => {
-        const slot = this.slots[to - 1]!;
-        if (!slot.node) return;
-        this.net.delivered++;
-        this.trace('recv', to, from, size);
-        slot.node.receive(msg);
-      });
-    }
+    const net = this.net;
+    const copies = net.route(from, to, this.now);
+    if (this.observer?.message) this.observer.message(from, to, msg, net.deliverAt.slice(0, copies));
+    for (let k = 0; k < copies; k++) this.queue.pushEvent(new SimEvent(net.deliverAt[k]!, DELIVER, null, to, from, size, msg));
   }
 
   /**
@@ -270,15 +317,14 @@ export class World<N extends SimNode = SimNode> {
    * is down on arrival, or crashes before it answers.
    */
   clientCall<R>(nodeId: NodeId, call: (node: N, answer: (r: R) => void) => void, reply: (r: R) => void): void {
-    const hop = () => 0.2 + this.clientNetRng.exp(1);
-    this.queue.push(this.now + hop(), () => {
+    this.queue.push(this.now + (0.2 + this.clientNetRng.exp(1)), () => {
       const slot = this.slots[nodeId - 1]!;
       if (!slot.node) return;
       const inc = slot.incarnation;
       call(slot.node, (r) => {
         if (slot.incarnation !== inc) return;
         this.trace('reply', nodeId);
-        this.queue.push(this.now + hop(), () => reply(r));
+        this.queue.push(this.now + (0.2 + this.clientNetRng.exp(1)), () => reply(r));
       });
     });
   }

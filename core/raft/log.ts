@@ -2,6 +2,13 @@ import { assert } from '../assert.js';
 import type { Entry, Snapshot } from './types.js';
 
 /**
+ * The empty result of entries(), unstableEntries() and nextCommitted(),
+ * shared so that the common empty case allocates nothing. Typed readonly: no
+ * caller may push to it.
+ */
+const NO_ENTRIES: readonly Entry[] = [];
+
+/**
  * The in-memory view of one node's Raft log.
  *
  * Invariants:
@@ -72,6 +79,14 @@ export class RaftLog {
     return this.ents.slice(lo - this.offset, hi - this.offset);
   }
 
+  /** slice() for readers that keep the result as is (an append message): the empty result is shared. */
+  entries(lo: number, hi: number): readonly Entry[] | null {
+    if (lo < this.offset) return null;
+    hi = Math.min(hi, this.lastIndex() + 1);
+    if (lo >= hi) return NO_ENTRIES;
+    return this.ents.slice(lo - this.offset, hi - this.offset);
+  }
+
   /**
    * The follower side of AppendEntries: if our entry at prevIndex has prevTerm,
    * appends `entries` (dropping those we already have, truncating at the first
@@ -85,7 +100,7 @@ export class RaftLog {
     while (k < entries.length && this.matchTerm(entries[k]!.index, entries[k]!.term)) k++;
     if (k < entries.length) {
       assert(entries[k]!.index > this.committed, () => `conflict at committed index ${entries[k]!.index}`);
-      this.append(entries.slice(k));
+      this.appendFrom(entries, k);
     }
     this.commitTo(Math.min(commit, lastNew));
     return lastNew;
@@ -93,11 +108,18 @@ export class RaftLog {
 
   /** Appends entries whose first index is at most lastIndex() + 1, truncating anything after it. */
   append(entries: readonly Entry[]): void {
-    if (!entries.length) return;
-    const first = entries[0]!.index;
+    this.appendFrom(entries, 0);
+  }
+
+  /** append(entries.slice(from)) without the copy. */
+  private appendFrom(entries: readonly Entry[], from: number): void {
+    if (from >= entries.length) return;
+    const first = entries[from]!.index;
     assert(first > this.committed && first >= this.offset && first <= this.lastIndex() + 1, 'append out of range');
-    this.ents.length = first - this.offset;
-    for (const e of entries) this.ents.push(e);
+    const ents = this.ents;
+    // Truncate only when the new entries overwrite a tail; appending at the end is the common case.
+    if (ents.length !== first - this.offset) ents.length = first - this.offset;
+    for (let k = from; k < entries.length; k++) ents.push(entries[k]!);
     if (first <= this.stable) this.stable = first - 1;
   }
 
@@ -121,8 +143,9 @@ export class RaftLog {
   }
 
   /** Entries not yet handed to the host for persistence. */
-  unstableEntries(): Entry[] {
-    return this.ents.slice(this.stable + 1 - this.offset);
+  unstableEntries(): readonly Entry[] {
+    const lo = this.stable + 1 - this.offset;
+    return lo < this.ents.length ? this.ents.slice(lo) : NO_ENTRIES;
   }
 
   /** Marks entries up to i durable, unless that entry was replaced in the meantime. */
@@ -135,10 +158,10 @@ export class RaftLog {
   }
 
   /** Committed entries the state machine has not applied yet. */
-  nextCommitted(limit = Infinity): Entry[] {
+  nextCommitted(limit = Infinity): readonly Entry[] {
     const lo = Math.max(this.applied + 1, this.offset);
     const hi = Math.min(this.committed + 1, lo + limit);
-    return lo < hi ? this.ents.slice(lo - this.offset, hi - this.offset) : [];
+    return lo < hi ? this.ents.slice(lo - this.offset, hi - this.offset) : NO_ENTRIES;
   }
 
   appliedTo(i: number): void {

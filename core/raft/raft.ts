@@ -4,6 +4,7 @@ import { Progress } from './progress.js';
 import { ReadOnly, type PendingRead } from './read-only.js';
 import {
   NONE,
+  type Entry,
   type HardState,
   type Message,
   type NodeId,
@@ -17,6 +18,15 @@ import {
 
 type Campaign = 'pre-election' | 'election' | 'transfer';
 
+/**
+ * Shared empty lists for a Ready's empty fields, so that a Ready allocates
+ * only what it carries. A Ready's lists are readonly to its host; the live
+ * `msgs` and `readStates` arrays are handed out only when non-empty (and then
+ * replaced), never shared with a Ready while Raft still appends to them.
+ */
+const NO_MESSAGES: readonly Message[] = [];
+const NO_READ_STATES: readonly ReadState[] = [];
+const NO_ENTRIES: readonly Entry[] = [];
 
 /** Observers the simulator's checkers attach; the core never depends on them. */
 export interface RaftObserver {
@@ -174,17 +184,20 @@ export class Raft {
   }
 
   ready(): Ready {
-    const hs = this.hardState();
+    const prev = this.prevHardState;
+    // The hard state is a new object only when it changed; otherwise the previous one stands for it.
+    const changed = prev.term !== this.term || prev.vote !== this.vote || prev.commit !== this.log.committed;
+    const hs = changed ? this.hardState() : prev;
     const rd: Ready = {
-      hardState: sameHardState(hs, this.prevHardState) ? null : hs,
+      hardState: changed ? hs : null,
       entries: this.log.unstableEntries(),
       snapshot: this.log.pendingSnapshot,
-      messages: this.msgs,
-      committed: this.log.pendingSnapshot ? [] : this.log.nextCommitted(),
-      readStates: this.readStates,
+      messages: this.msgs.length ? this.msgs : NO_MESSAGES,
+      committed: this.log.pendingSnapshot ? NO_ENTRIES : this.log.nextCommitted(),
+      readStates: this.readStates.length ? this.readStates : NO_READ_STATES,
     };
-    this.msgs = [];
-    this.readStates = [];
+    if (this.msgs.length) this.msgs = [];
+    if (this.readStates.length) this.readStates = [];
     this.prevHardState = hs;
     return rd;
   }
@@ -590,7 +603,7 @@ export class Raft {
     if (pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const entries = this.log.slice(pr.next, pr.next + this.cfg.entriesPerMsgMax);
+    const entries = this.log.entries(pr.next, pr.next + this.cfg.entriesPerMsgMax);
     if (prevTerm === undefined || entries === null) return this.sendSnapshot(to, pr);
     if (!entries.length && !sendIfEmpty) return false;
     this.send({ type: 'app', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
@@ -744,9 +757,5 @@ export class Raft {
   private send(m: Message): void {
     this.msgs.push(m);
   }
-}
-
-function sameHardState(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
 

@@ -8,6 +8,10 @@ export interface PendingRead {
   readonly index: number;
 }
 
+/** Shared empty results: most calls have nothing to hand back. */
+const NO_READS: readonly PendingRead[] = [];
+const NO_DEFERRED: readonly { ctx: number; from: NodeId }[] = [];
+
 interface Queued extends PendingRead {
   seq: number;
   acks: Set<NodeId>;
@@ -40,7 +44,9 @@ export class ReadOnly {
   }
 
   /** Hands back the deferred reads, in arrival order, to be issued again. */
-  takeDeferred(): { ctx: number; from: NodeId }[] {
+  takeDeferred(): readonly { ctx: number; from: NodeId }[] {
+    // Called at every commit of a leader; most of the time nothing waits, so nothing is allocated.
+    if (!this.deferred.length) return NO_DEFERRED;
     const d = this.deferred;
     this.deferred = [];
     return d;
@@ -61,13 +67,13 @@ export class ReadOnly {
    * every read queued up to seq. Returns the reads now confirmed by `quorum`
    * nodes, oldest first, and forgets them.
    */
-  ack(from: NodeId, seq: number, quorum: number): PendingRead[] {
+  ack(from: NodeId, seq: number, quorum: number): readonly PendingRead[] {
     for (const r of this.queue) {
       if (r.seq > seq) break;
       r.acks.add(from);
     }
     let released = 0;
     while (released < this.queue.length && this.queue[released]!.acks.size >= quorum) released++;
-    return released ? this.queue.splice(0, released) : [];
+    return released ? this.queue.splice(0, released) : NO_READS;
   }
 }

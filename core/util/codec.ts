@@ -6,12 +6,27 @@ export class DecodeError extends Error {
   override name = 'DecodeError';
 }
 
+/**
+ * One buffer that a Writer borrows instead of allocating its own, since most
+ * writers are short-lived (encode, finish, drop). At most one writer holds it
+ * at a time (`scratchHeld`); the holder gives it back when it finishes or
+ * outgrows it, and a writer that finds it held allocates as before. A writer
+ * dropped without finishing keeps it held: later writers then allocate, which
+ * is slower, never wrong.
+ */
+const SCRATCH_BYTES = 4096;
+const scratch = new Uint8Array(SCRATCH_BYTES);
+let scratchHeld = false;
+
 export class Writer {
   private buf: Uint8Array;
   private len = 0;
 
   constructor(capacity = 64) {
-    this.buf = new Uint8Array(Math.max(8, capacity));
+    if (!scratchHeld && capacity <= SCRATCH_BYTES) {
+      scratchHeld = true;
+      this.buf = scratch;
+    } else this.buf = new Uint8Array(Math.max(8, capacity));
   }
 
   /** Bytes written so far. */
@@ -25,6 +40,7 @@ export class Writer {
     while (size < this.len + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
+    if (this.buf === scratch) scratchHeld = false;
     this.buf = next;
   }
 
@@ -86,8 +102,19 @@ export class Writer {
     return this;
   }
 
+  /**
+   * The bytes written, as a new array the caller owns. A writer on the shared
+   * buffer gives it back here and keeps the result as its buffer: the result
+   * is exactly full, so writing on after finish() reallocates and never
+   * changes what was returned.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    const out = this.buf.slice(0, this.len);
+    if (this.buf === scratch) {
+      scratchHeld = false;
+      this.buf = out;
+    }
+    return out;
   }
 }
 

@@ -5,9 +5,31 @@ const F64 = new Float64Array(1);
 const WORDS = new Map<string, number>();
 const U32 = new Uint32Array(F64.buffer);
 
+/**
+ * The 32-bit digest word() mixes for `s`: hasher.word(s) and
+ * hasher.int32(wordCode(s)) fold the same value, so hot callers can compute
+ * it once and skip the lookup.
+ */
+export function wordCode(s: string): number {
+  let h = WORDS.get(s);
+  if (h === undefined) {
+    h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    WORDS.set(s, h);
+  }
+  return h;
+}
+
 export class Hasher {
   private a = 0x811c9dc5;
   private b = 0x01000193 ^ 0x5bd1e995;
+
+  /** Back to the initial state, as a new Hasher: lets a hot caller reuse one instead of allocating. */
+  reset(): this {
+    this.a = 0x811c9dc5;
+    this.b = 0x01000193 ^ 0x5bd1e995;
+    return this;
+  }
 
   /** Mixes a number; integers and floats alike (floats by their IEEE-754 bits). */
   num(x: number): this {
@@ -41,13 +63,7 @@ export class Hasher {
 
   /** Mixes a short string through a memoized 32-bit digest of it; for small fixed vocabularies (event kinds). */
   word(s: string): this {
-    let h = WORDS.get(s);
-    if (h === undefined) {
-      h = 0x811c9dc5;
-      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-      WORDS.set(s, h);
-    }
-    return this.int32(h);
+    return this.int32(wordCode(s));
   }
 
   bytes(d: Uint8Array): this {

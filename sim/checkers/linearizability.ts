@@ -191,29 +191,39 @@ function precheck(live: readonly HistoryOp[]): string | null {
   for (const g of live) {
     const v = observedValue(g);
     if (v === undefined) continue;
-    const ws = (writers.get(v) ?? []).filter((w) => w !== g);
-    const early = ws.filter((w) => w.invokeMs <= g.completeMs);
-    if (v !== null && early.length === 0) {
-      const first = ws.length === 0 ? 'no op ever wrote it'
-        : `its first write, ${formatOp(ws[0]!)}, was invoked after it completed`;
+    // One pass over the value's writers (g aside): count those invoked before g completed, and
+    // check each of them against the first overwrite after it. The ops are formatted only for the
+    // report: this loop runs for every observing op.
+    let firstWriter: HistoryOp | null = null;
+    let early = 0;
+    let allOverwritten = true;
+    let example: { w: HistoryOp | null; by: HistoryOp } | null = null;
+    const overwritten = (done: number, w: HistoryOp | null): void => {
+      const x = firstOverwrite(done, v);
+      if (x === undefined || x.done >= g.invokeMs) allOverwritten = false;
+      else example = { w, by: x.h };
+    };
+    for (const w of writers.get(v) ?? []) {
+      if (w === g) continue;
+      firstWriter ??= w;
+      if (w.invokeMs > g.completeMs) continue;
+      early++;
+      if (allOverwritten) overwritten(w.status === 'ok' ? w.completeMs : Infinity, w);
+    }
+    if (v !== null && early === 0) {
+      const first = firstWriter === null ? 'no op ever wrote it'
+        : `its first write, ${formatOp(firstWriter)}, was invoked after it completed`;
       return `${formatOp(g)} observed ${show(v)}, but ${first}`;
     }
-    // The initial value acts as a write of null that completed before everything.
-    const candidates: { done: number; label: string }[] = early.map((w) => ({
-      done: w.status === 'ok' ? w.completeMs : Infinity, label: formatOp(w),
-    }));
-    if (v === null) candidates.push({ done: -Infinity, label: 'the initial (absent) value' });
-    let example = '';
-    const allOverwritten = candidates.every((w) => {
-      const x = firstOverwrite(w.done, v);
-      if (x === undefined || x.done >= g.invokeMs) return false;
-      example = `${w.label} was overwritten by ${formatOp(x.h)}`;
-      return true;
-    });
+    // The initial value acts as a write of null that completed before everything (w: null).
+    const candidates = v === null ? early + 1 : early;
+    if (v === null && allOverwritten) overwritten(-Infinity, null);
     if (allOverwritten) {
-      const scope = candidates.length === 1 ? ''
-        : `each of the ${candidates.length} writes it could have read was overwritten before it began; e.g. `;
-      return `${formatOp(g)} observed ${show(v)}, a stale value: ${scope}${example}`;
+      const scope = candidates === 1 ? ''
+        : `each of the ${candidates} writes it could have read was overwritten before it began; e.g. `;
+      const e = example as { w: HistoryOp | null; by: HistoryOp } | null;
+      const label = e === null ? '' : `${e.w === null ? 'the initial (absent) value' : formatOp(e.w)} was overwritten by ${formatOp(e.by)}`;
+      return `${formatOp(g)} observed ${show(v)}, a stale value: ${scope}${label}`;
     }
   }
   return null;

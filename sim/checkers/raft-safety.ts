@@ -36,12 +36,34 @@ class ChainRegistry {
   }
 }
 
-/** Entry payloads are immutable and shared between replicas in the simulator: hash each once. */
-const dataHashes = new WeakMap<Uint8Array, number>();
-function dataHash(d: Uint8Array): number {
-  let h = dataHashes.get(d);
-  if (h === undefined) dataHashes.set(d, (h = new Hasher().bytes(d).value()));
-  return h;
+/** One hasher for the checker's short-lived hashes; each use starts with reset() and ends with value(). */
+const scratch = new Hasher();
+
+/** Slots of a DataHashes cache; a power of two. */
+const DATA_HASH_SLOTS = 1024;
+
+/**
+ * Hashes of entry payloads, cached by log index. Entry payloads are
+ * immutable and, in the simulator, the very same array on every replica
+ * that holds the entry, so each is hashed about once: the slot of an index
+ * remembers the last payload hashed there, and a lookup is one identity
+ * comparison. A different payload at that index (a conflicting entry, an
+ * entry decoded from disk at a restart, an index 1024 further on) is simply
+ * hashed and takes the slot; a hit is always right, because the payload is
+ * the same object.
+ */
+class DataHashes {
+  private data: (Uint8Array | null)[] = new Array<Uint8Array | null>(DATA_HASH_SLOTS).fill(null);
+  private hashes = new Float64Array(DATA_HASH_SLOTS);
+
+  of(index: number, d: Uint8Array): number {
+    const k = index & (DATA_HASH_SLOTS - 1);
+    if (this.data[k] === d) return this.hashes[k]!;
+    const h = scratch.reset().bytes(d).value();
+    this.data[k] = d;
+    this.hashes[k] = h;
+    return h;
+  }
 }
 
 /** A node's chain values by log index, from `base` on; -1 where unknown. Arrays, not maps: this is on every persist. */
@@ -58,20 +80,23 @@ class ChainLog {
   set(i: number, h: number): void {
     const k = i - this.base;
     if (k < 0) return;
-    while (this.vals.length < k) this.vals.push(-1);
-    this.vals.length = k;
-    this.vals.push(h);
+    const vals = this.vals;
+    while (vals.length < k) vals.push(-1);
+    // Appending at the end is the common case; only a rewrite of the tail truncates.
+    if (vals.length > k) vals.length = k;
+    vals.push(h);
   }
 
   /** Forgets indexes >= i (a truncation). */
   truncate(i: number): void {
-    this.vals.length = Math.max(0, Math.min(this.vals.length, i - this.base));
+    const k = Math.max(0, i - this.base);
+    if (k < this.vals.length) this.vals.length = k;
   }
 }
 
 /** One link of a log's hash chain (53-bit values): the chain up to the previous entry, this entry's term and payload hash. */
 function chainStep(prev: number, term: number, data: number): number {
-  return new Hasher().num(prev).num(term).num(data).value();
+  return scratch.reset().num(prev).num(term).num(data).value();
 }
 
 /**
@@ -107,6 +132,7 @@ export class RaftSafetyChecker implements ReplicaObserver {
   private chains = new Map<NodeId, ChainLog>();
   private lastApplied = new Map<NodeId, number>();
   private digests = new Map<number, string>();
+  private dataHashes = new DataHashes();
 
   constructor(
     private readonly nodeOf: (id: NodeId) => { readonly raft: Raft } | null,
@@ -177,7 +203,7 @@ export class RaftSafetyChecker implements ReplicaObserver {
     for (const e of entries) {
       const prev = chain.get(e.index - 1);
       if (prev < 0) continue;
-      const h = chainStep(prev, e.term, dataHash(e.data));
+      const h = chainStep(prev, e.term, this.dataHashes.of(e.index, e.data));
       chain.set(e.index, h);
       const seen = this.chainAt.get(e.index, e.term);
       if (seen === undefined) this.chainAt.set(e.index, e.term, h);
@@ -189,7 +215,7 @@ export class RaftSafetyChecker implements ReplicaObserver {
     const last = this.lastApplied.get(id) ?? 0;
     if (e.index !== last + 1) this.fail(`apply order: node ${id} applied index ${e.index} after ${last}`);
     this.lastApplied.set(id, e.index);
-    const hash = dataHash(e.data);
+    const hash = this.dataHashes.of(e.index, e.data);
     const want = this.applied[e.index];
     if (!want) {
       this.applied[e.index] = { term: e.term, hash, committedByTerm: Math.max(this.maxTerm, e.term) };

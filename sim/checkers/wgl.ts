@@ -76,23 +76,29 @@ function compile(live: readonly HistoryOp[]): Compiled {
   // Calls sort before returns at the same instant, so ops touching at an instant count as
   // concurrent: with millisecond timestamps we cannot tell which happened first, and a checker must
   // not report a violation it cannot prove.
-  type Ev = { t: number; call: boolean; h: HistoryOp };
+  // An event names its op by position `k` in `live`; `index[k]` is the op's number (see src).
+  type Ev = { t: number; call: boolean; id: number; k: number };
   const evs: Ev[] = [];
-  for (const h of live) {
-    evs.push({ t: h.invokeMs, call: true, h });
-    if (h.status === 'ok') evs.push({ t: h.completeMs, call: false, h });
+  let nOk = 0;
+  const n = live.length;
+  for (let k = 0; k < n; k++) {
+    const h = live[k]!;
+    evs.push({ t: h.invokeMs, call: true, id: h.id, k });
+    if (h.status === 'ok') {
+      evs.push({ t: h.completeMs, call: false, id: h.id, k });
+      nOk++;
+    }
   }
-  evs.sort((x, y) => x.t - y.t || Number(y.call) - Number(x.call) || x.h.id - y.h.id);
+  evs.sort((x, y) => x.t - y.t || (x.call === y.call ? 0 : x.call ? -1 : 1) || x.id - y.id);
 
-  const nOk = live.filter((h) => h.status === 'ok').length, n = live.length;
-  const index = new Map<HistoryOp, number>();
+  const index = new Int32Array(n).fill(-1);
   let okNext = 0, indetNext = nOk;
   for (const ev of evs) {
-    if (!ev.call) index.set(ev.h, okNext++);
-    else if (ev.h.status !== 'ok') index.set(ev.h, indetNext++);
+    if (!ev.call) index[ev.k] = okNext++;
+    else if (live[ev.k]!.status !== 'ok') index[ev.k] = indetNext++;
   }
   const src = new Array<HistoryOp>(n);
-  for (const [h, i] of index) src[i] = h;
+  for (let k = 0; k < n; k++) if (index[k]! >= 0) src[index[k]!] = live[k]!;
 
   const kind = new Uint8Array(n), argA = new Int32Array(n), argB = new Int32Array(n);
   const obsInit = new Int32Array(valueId.size + 2);
@@ -130,7 +136,7 @@ function compile(live: readonly HistoryOp[]): Compiled {
   const callEntry = new Int32Array(n);
   let maxOkCalled = -1;
   for (let e = 1; e <= E; e++) {
-    const ev = evs[e - 1]!, i = index.get(ev.h)!;
+    const ev = evs[e - 1]!, i = index[ev.k]!;
     entryOp[e] = i;
     isCall[e] = ev.call ? 1 : 0;
     next[e - 1] = e;
