@@ -371,6 +371,21 @@ export class MvccStore {
     return new Hasher().bytes(this.snapshot()).hex();
   }
 
+  /**
+   * The newest timestamp the state holds: of a version, a read marker, a
+   * finished commit or the GC floor. Every commit applied here is at or
+   * below it. O(keys); for recovery, not for a hot path.
+   */
+  newestTs(): Timestamp {
+    const s = this.s;
+    let ts = s.gcTs;
+    for (const vs of s.versions.values()) ts = tsMax(ts, vs[0]!.ts);
+    for (const t of s.pointMarks.values()) ts = tsMax(ts, t);
+    for (const m of s.rangeMarks.entries()) ts = tsMax(ts, m.ts);
+    for (const f of s.finished.values()) if (f.result.ok) ts = tsMax(ts, f.result.commitTs);
+    return ts;
+  }
+
   /** Number of keys holding a version or an intent. */
   get keyCount(): number {
     return this.s.keys.size;

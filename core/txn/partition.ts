@@ -74,9 +74,12 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
   store = new MvccStore();
   records = new Map<string, TxnRecord>();
   /**
-   * The newest commit timestamp applied here (since start or restore). It
-   * only steers where new snapshots are taken, never what apply decides, so it
-   * need not be part of the replicated image.
+   * The newest commit timestamp this state holds. It only steers where new
+   * snapshots are taken, never what apply decides, so it is not part of the
+   * replicated image; but it must cover every commit here, or a node whose
+   * clock is behind takes snapshots below them, and its transactions read
+   * stale versions and fail validation on every retry. Kept up to date by
+   * apply, and recomputed from the state after a load or a snapshot install.
    */
   maxCommitTs: Timestamp = ZERO_TS;
   /** Record ids changed since the last drainChanges(), or null while not materialized. */
@@ -173,7 +176,7 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
       this.records.set(id, readRecord(r));
     }
     r.end();
-    this.maxCommitTs = ZERO_TS;
+    this.maxCommitTs = this.newestCommitTs();
     // Materialized: the old records go and the new ones are written at the next drain.
     if (this.recordChanges) for (const id of [...old.keys(), ...this.records.keys()]) this.recordChanges.add(id);
   }
@@ -197,7 +200,14 @@ export class PartitionStateMachine implements ReplicatedStateMachine {
     }
     this.store = MvccStore.load(storeRecords);
     this.recordChanges = new Set();
-    this.maxCommitTs = ZERO_TS;
+    this.maxCommitTs = this.newestCommitTs();
+  }
+
+  /** The newest commit timestamp in the store and the records (see maxCommitTs). */
+  private newestCommitTs(): Timestamp {
+    let ts = this.store.newestTs();
+    for (const r of this.records.values()) if (r.decision !== 'abort') ts = tsMax(ts, r.decision.commitTs);
+    return ts;
   }
 
   /** The records changed since the last drain or load (null payload: delete). */

@@ -9,6 +9,7 @@ import { openRecord } from '../../core/raft/storage.js';
 import { Reader, utf8Encode } from '../../core/util/codec.js';
 import { TxnNode } from '../../core/txn/node.js';
 import { PartitionStateMachine } from '../../core/txn/partition.js';
+import type { Timestamp } from '../../core/hlc.js';
 import { noFaults } from '../../sim/faults.js';
 import { Rng } from '../../sim/rng.js';
 import { World } from '../../sim/world.js';
@@ -23,7 +24,7 @@ function uvarOf(key: string, rec: Uint8Array | undefined): number {
 describe('materialized partition state on restart', () => {
   it('loads the state at the applied index written with it and applies only the entries after it', () => {
     // What each new incarnation's replicas held before start() applied anything.
-    const atStart: { id: number; applied: number[]; digests: string[] }[] = [];
+    const atStart: { id: number; applied: number[]; digests: string[]; maxCommitTs: Timestamp[] }[] = [];
     const world = new World<TxnNode>(new Rng('materialized/restart'), {
       nodes: 3,
       groups: PARTITIONS,
@@ -34,7 +35,7 @@ describe('materialized partition state on restart', () => {
       node: { snapshotEntries: 40, keepEntries: 10, requestTimeoutMs: 800 },
       makeNode: (io, opts, obs) => {
         const n = new TxnNode(io, { ...opts, partitions: PARTITIONS, gcIntervalMs: 1_000_000 }, obs);
-        atStart.push({ id: opts.id, applied: n.groups.map((r) => r.raft.log.applied), digests: n.groups.map((r) => r.sm.digest()) });
+        atStart.push({ id: opts.id, applied: n.groups.map((r) => r.raft.log.applied), digests: n.groups.map((r) => r.sm.digest()), maxCommitTs: n.groups.map((r) => r.sm.maxCommitTs) });
         return n;
       },
     });
@@ -64,6 +65,7 @@ describe('materialized partition state on restart', () => {
     let beyondSnapshot = 0;
     const appliedOnDisk: number[] = [];
     const digestOnDisk: string[] = [];
+    const newestCommit = live.groups.map((r) => r.sm.maxCommitTs);
     for (let g = 0; g < PARTITIONS; g++) {
       const applied = uvarOf(`g${g}/sm/applied`, disk.get(`g${g}/sm/applied`));
       const snapRec = disk.get(`g${g}/raft/snap`);
@@ -90,6 +92,8 @@ describe('materialized partition state on restart', () => {
     for (let g = 0; g < PARTITIONS; g++) {
       expect(restarted.applied[g]).toBe(appliedOnDisk[g]);
       expect(restarted.digests[g]).toBe(digestOnDisk[g]);
+      // Snapshots must not start below the commits it already holds (regression seeds 221 and 1146).
+      expect(restarted.maxCommitTs[g]).toEqual(newestCommit[g]);
       // And it caught up with what was committed while it was down.
       expect(slot.node!.groups[g]!.raft.log.applied).toBe(live.groups[g]!.raft.log.applied);
       expect(slot.node!.groups[g]!.sm.digest()).toBe(live.groups[g]!.sm.digest());
