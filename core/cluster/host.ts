@@ -69,7 +69,16 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
   private diskOps: DiskOp[] = [];
   private diskDone: (() => void)[] = [];
   private readonly calls = new Map<number, PendingCall>();
-  private callCounter = 0;
+  /**
+   * The last call id used. Answers are matched to calls by id alone, and an
+   * answer to a call of this node's previous incarnation can arrive after a
+   * restart: so each incarnation starts at a random multiple of 2^21 below
+   * 2^52, and two incarnations' ids overlap only if their starting points
+   * fall within the calls they make (about n / 2^52). Starting at 0 each time,
+   * an old answer was taken for a new call's (register seed 198: a put
+   * answered with an earlier cas's result).
+   */
+  private callCounter: number;
   private stopped = false;
   private cancelTick: () => void = () => {};
   private ticks = 0;
@@ -83,6 +92,7 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
     observerOf: (group: number) => ReplicaObserver = () => ({}),
   ) {
     this.id = opts.id;
+    this.callCounter = io.random.int(0, 2 ** 31 - 1) * 2 ** 21;
     for (let g = 0; g < opts.groups; g++) {
       const rio = {
         clock: io.clock,

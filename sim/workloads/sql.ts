@@ -93,14 +93,24 @@ export class SqlWorkload {
       `INSERT INTO oncall (name, on_call) VALUES ${Array.from({ length: this.opts.engineers }, (_, i) => `("e${i + 1}", true)`).join(', ')}`,
     ];
     const steps: Step[] = [...ddl, ...rows].map((sql) => ({ sql, params: [] }));
+    // One chain of attempts: each attempt ends once, by its answer or by its
+    // timeout (a lost call; the setup statements are idempotent except the
+    // inserts, which then fail with CADB0300), and only the newest attempt
+    // may start the next. (Letting both a failure and the timeout retry
+    // doubled the attempts every timeout while the cluster had no leader,
+    // and the flood of proposals kept a partition's log full: seed 33.)
+    let newest = 0;
     const attempt = () => {
-      this.world.session<boolean>(
-        this.setupNode(),
-        (s, answer) => setUp(s, steps, answer),
-        (ok) => (ok ? this.begin() : this.world.at(this.world.now() + 100, attempt)),
-      );
-      // A lost call is retried too: the setup statements are idempotent except the inserts, which then fail with CADB0300.
-      this.world.at(this.world.now() + this.opts.timeoutMs, () => this.ready || attempt());
+      const id = ++newest;
+      let ended = false;
+      const end = (ok: boolean, retryMs: number) => {
+        if (ok) this.begin();
+        if (ended) return;
+        ended = true;
+        if (!ok && !this.ready && id === newest) this.world.at(this.world.now() + retryMs, attempt);
+      };
+      this.world.session<boolean>(this.setupNode(), (s, answer) => setUp(s, steps, answer), (ok) => end(ok, 100));
+      this.world.at(this.world.now() + this.opts.timeoutMs, () => end(false, 0));
     };
     this.world.at(0, attempt);
   }

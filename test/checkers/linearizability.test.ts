@@ -199,7 +199,7 @@ describe('multiple keys and budget', () => {
   });
 
   it('rejects malformed ok ops', () => {
-    expect(() => checkLinearizable([mk(1, 0, 1, { f: 'get', key: 'k' })])).toThrow(/no get result/);
+    expect(() => checkLinearizable([mk(1, 0, 1, { f: 'get', key: 'k' })])).toThrow(/has no result/);
   });
 });
 
@@ -295,5 +295,14 @@ describe('properties', () => {
       }),
       { numRuns: 200, seed: 7 },
     );
+  });
+});
+
+describe('answers of the wrong kind', () => {
+  it('are a violation, not a harness error: a put answered with a cas result (register seed 198)', () => {
+    const h = [put(1, 0, 10, 'a'), mk(2, 20, 30, { f: 'put', key: 'k', value: 'b' }, { f: 'cas', ok: true }), get(3, 40, 50, 'b')];
+    const v = checkLinearizable(h);
+    expect(v.ok).toBe(false);
+    if (v.ok === false) expect(v.reason).toMatch(/^put answered with a cas result/);
   });
 });

@@ -15,8 +15,21 @@ afterEach(() => {
   undo = null;
 });
 
-function shrinkSeed(opts: Partial<SimOptions>, budget: number) {
-  const original = simulate(opts);
+/**
+ * Shrinks the first seed in 1..60 whose run on the planted build fails with
+ * `failure` and has at least `faultsMin` faults (so that a tenth of them
+ * means something). The seed is searched for, as the teeth tests do, rather
+ * than fixed: any change to the system moves every run, and which seed
+ * shows a planted bug moves with it.
+ */
+function shrinkSeed(opts: Partial<SimOptions>, failure: RegExp, faultsMin: number, budget: number) {
+  let original: ReturnType<typeof simulate> | null = null;
+  for (let seed = 1; seed <= 60 && original === null; seed++) {
+    const run = simulate({ ...opts, seed });
+    if (failure.test(failureClass(run.result) ?? '') && sizeOf(run.scenario).faults >= faultsMin) original = run;
+  }
+  if (original === null) throw new Error(`no seed in 1..60 fails with ${failure} and ${faultsMin}+ faults`);
+  opts = { ...opts, seed: original.result.seed };
   const report = shrink(original.scenario, (s) => simulate({ ...opts, scenario: s }), { budget });
   // The shrunk scenario, replayed on its own, fails the same way.
   const again = simulate({ ...opts, scenario: report.scenario });
@@ -26,9 +39,12 @@ function shrinkSeed(opts: Partial<SimOptions>, budget: number) {
   return { original, report, before: sizeOf(original.scenario), after: sizeOf(report.scenario) };
 }
 
+/** The Raft safety checkers' failure classes: a lying fsync shows as one or another, depending on the run. */
+const RAFT_SAFETY = /^correctness: (log matching|leader completeness|election safety|state machine safety)$/;
+
 describe('shrinking a failing scenario', () => {
   it('keeps write skew (G2) from a planted snapshot-isolation commit rule, with a tenth of the operations and faults', () => {
-    const { report, before, after } = shrinkSeed({ seed: 1, workload: 'list-append', makeStateMachine: () => new SnapshotIsolation() }, 200);
+    const { report, before, after } = shrinkSeed({ workload: 'list-append', makeStateMachine: () => new SnapshotIsolation() }, /^correctness: serializability: G2$/, 10, 200);
     expect(report.failure).toBe('correctness: serializability: G2');
     expect(before.ops).toBeGreaterThan(200);
     expect(before.faults).toBeGreaterThanOrEqual(10);
@@ -39,7 +55,7 @@ describe('shrinking a failing scenario', () => {
   });
 
   it('keeps a torn transfer (bank audit) from a planted non-atomic commit, with a tenth of the operations and faults', () => {
-    const { report, before, after } = shrinkSeed({ seed: 1, workload: 'bank', makeStateMachine: () => new NonAtomicCommit() }, 200);
+    const { report, before, after } = shrinkSeed({ workload: 'bank', makeStateMachine: () => new NonAtomicCommit() }, /^correctness: bank:$/, 10, 200);
     expect(report.failure).toBe('correctness: bank:');
     expect(before.ops).toBeGreaterThan(100);
     expect(before.faults).toBeGreaterThanOrEqual(10);
@@ -48,20 +64,17 @@ describe('shrinking a failing scenario', () => {
     expect(simulate({ scenario: report.scenario }).result.verdict).toBe('ok');
   });
 
-  it('keeps a Raft safety violation from a lying fsync, with a tenth of the operations and of operations plus faults', () => {
+  it('keeps a Raft safety violation from a lying fsync, with a tenth of the operations and faults', () => {
     undo = plantLyingFsync();
-    const { report, before, after } = shrinkSeed({ seed: 9, nodes: 3 }, 200);
-    expect(report.failure).toBe('correctness: log matching');
+    const { report, before, after } = shrinkSeed({ nodes: 3 }, RAFT_SAFETY, 10, 200);
+    expect(report.failure).toMatch(RAFT_SAFETY);
     expect(before.ops).toBeGreaterThan(1000);
     expect(after.ops * 10).toBeLessThanOrEqual(before.ops);
     // Losing acknowledged writes takes a few faults in the right order (a
-    // leader losing its term record, an entry it wrote in that term, a voter
-    // that never saw it), so the faults cannot all go: removing any of the 7
-    // left turns the failure into a liveness verdict, and the smallest robust
-    // scenario built by hand has 3 (docs/simulation.md). They must shrink,
-    // and the whole scenario (operations plus faults) must be at most a tenth.
-    expect(after.faults).toBeLessThan(before.faults);
-    expect((after.ops + after.faults) * 10).toBeLessThanOrEqual(before.ops + before.faults);
+    // crash losing what the disk only claimed to hold, and a new election
+    // around it), so a few faults always stay; a tenth of the run's is enough.
+    expect(after.faults).toBeGreaterThanOrEqual(1);
+    expect(after.faults * 10).toBeLessThanOrEqual(before.faults);
     expect(after.durationMs).toBeLessThan(before.durationMs);
   });
 

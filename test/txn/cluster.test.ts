@@ -33,12 +33,16 @@ describe('a node hosting many partitions', () => {
       world.runUntil(world.now + 5_000);
       return { frames, messages };
     };
-    // Once every node leads a group on every heartbeat phase, more groups add messages, not frames.
+    // Once every node leads a group on every heartbeat phase, more groups add
+    // messages, not frames. Unbatched, frames would grow with the messages
+    // (4x here); batched they grow by the heartbeat phases and elections the
+    // extra groups add, which depends on the run's random timeouts (measured
+    // 1.1x to 1.45x across RNG streams, the same in a window after 6 s).
     const some = traffic(12);
     const many = traffic(48);
     expect(some.frames).toBeGreaterThan(0);
     expect(many.messages / some.messages).toBeGreaterThan(3);
-    expect(many.frames / some.frames).toBeLessThan(1.3);
+    expect(many.frames / some.frames).toBeLessThan(1.6);
   });
 
   it('routes a proposal to the leader, following the refusal hint when its view is stale', () => {
