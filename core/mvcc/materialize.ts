@@ -61,9 +61,7 @@ export class StateChanges {
 }
 
 function tsBytes(t: Timestamp): Uint8Array {
-  const w = new Writer(16);
-  writeTimestamp(w, t);
-  return w.finish();
+  return encoded(t, writeTimestamp);
 }
 
 /**
@@ -73,41 +71,24 @@ function tsBytes(t: Timestamp): Uint8Array {
  */
 export function changedRecords(s: MvccState, c: StateChanges, out: StateRecord[]): void {
   if (c.floor) out.push([FLOOR, tsBytes(s.gcTs)]);
-  if (c.ranges) {
-    const w = new Writer();
-    writeRangeMarks(w, s.rangeMarks);
-    out.push([RANGES, w.finish()]);
-  }
-  for (const k of c.versions) {
-    const vs = s.versions.get(k);
-    if (vs === undefined) out.push([VERSIONS + k, null]);
-    else {
-      const w = new Writer();
-      writeVersions(w, vs);
-      out.push([VERSIONS + k, w.finish()]);
-    }
-  }
-  for (const k of c.points) {
-    const t = s.pointMarks.get(k);
-    out.push([POINTS + k, t === undefined ? null : tsBytes(t)]);
-  }
-  for (const id of c.prepared) {
-    const p = s.prepared.get(id);
-    if (p === undefined) out.push([PREPARED + id, null]);
-    else {
-      const w = new Writer();
-      writePrepared(w, p);
-      out.push([PREPARED + id, w.finish()]);
-    }
-  }
-  for (const id of c.finished) {
-    const f = s.finished.get(id);
-    if (f === undefined) out.push([FINISHED + id, null]);
-    else {
-      const w = new Writer();
-      writeFinished(w, f);
-      out.push([FINISHED + id, w.finish()]);
-    }
+  if (c.ranges) out.push([RANGES, encoded(s.rangeMarks, writeRangeMarks)]);
+  emit(out, VERSIONS, c.versions, s.versions, writeVersions);
+  emit(out, POINTS, c.points, s.pointMarks, writeTimestamp);
+  emit(out, PREPARED, c.prepared, s.prepared, writePrepared);
+  emit(out, FINISHED, c.finished, s.finished, writeFinished);
+}
+
+function encoded<T>(x: T, write: (w: Writer, x: T) => void): Uint8Array {
+  const w = new Writer();
+  write(w, x);
+  return w.finish();
+}
+
+/** One record per changed id of a map: its encoding when present, null (delete) when gone. */
+function emit<T>(out: StateRecord[], prefix: string, changed: ReadonlySet<string>, items: ReadonlyMap<string, T>, write: (w: Writer, x: T) => void): void {
+  for (const id of changed) {
+    const x = items.get(id);
+    out.push([prefix + id, x === undefined ? null : encoded(x, write)]);
   }
 }
 
