@@ -7,6 +7,7 @@
 
 import type { Statement } from './ast.js';
 import { parse } from './parser.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** Texts kept; the least recently used goes first. Small: it only needs to hold an application's working set of statements. */
 const ENTRIES_MAX = 512;
@@ -32,8 +33,3 @@ export function parseCached(sql: string): readonly Statement[] {
   return stmts;
 }
 
-function deepFreeze(x: unknown): void {
-  if (typeof x !== 'object' || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x)) return;
-  Object.freeze(x);
-  for (const v of Object.values(x)) deepFreeze(v);
-}

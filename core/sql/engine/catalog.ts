@@ -34,6 +34,7 @@ import type { Expr } from '../ast.js';
 import { isSafeId, schemaKey, systemKey, tableEpochKey } from '../keys.js';
 import { parse } from '../parser.js';
 import type { ColumnSchema, IndexSchema, KvTxn, TableSchema } from './types.js';
+import { deepFreeze } from '../../util/freeze.js';
 
 /** The stored catalog of one database. `nextId` numbers new tables and indexes. */
 export interface Catalog {
@@ -113,12 +114,6 @@ export function loadCatalogForStatement(txn: KvTxn, database: string): Catalog {
  * decodes its own copy). Weak keys: a version GC drops takes its entry along.
  */
 const decoded = new WeakMap<Uint8Array, Catalog>();
-
-function deepFreeze(x: unknown): void {
-  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return;
-  Object.freeze(x);
-  for (const v of Object.values(x)) deepFreeze(v);
-}
 
 function decodeCatalog(database: string, raw: Uint8Array | null): Catalog {
   if (raw === null) return { tables: [], nextId: 1 };
