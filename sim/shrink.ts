@@ -154,8 +154,12 @@ export function shrink(start: Scenario, runner: Runner, opts: ShrinkOptions): Sh
   opts.log?.(`shrinking a failure of class "${target}" (budget ${opts.budget} runs)`);
   try {
     if (s.scenario.faults.some((f) => f.action === 'skip')) s.try({ ...s.scenario, faults: s.scenario.faults.filter((f) => f.action !== 'skip') }, 'drop idle nemesis wake-ups');
-    truncateAfterFailure(s);
+    // Focus first: the operations after a history violation (reads that let
+    // the checker order the versions it names) are still there to keep when
+    // it drops what came before; truncating first would drop them, and then
+    // neither half alone shows the anomaly.
     focusOnViolation(s);
+    truncateAfterFailure(s);
     shortenDuration(s);
     for (let round = 0; round < 2; round++) {
       s.ddmin('faults', faultsOf, withoutFaults);

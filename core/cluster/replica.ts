@@ -320,24 +320,35 @@ export class Replica<SM extends ReplicatedStateMachine> {
    * Drains Raft's Ready: persist, then send, then apply, then advance. While a
    * disk write is in flight, new work accumulates in Raft and goes out in the
    * next Ready, so one fsync covers many proposals (group commit).
+   *
+   * A leader sends before its write instead (the Raft thesis, 10.2.1), so its
+   * fsync and its followers' overlap: it counts itself toward a commit only
+   * once its entries are durable (Raft.advance), so a commit still rests on a
+   * quorum of durable copies. Nothing else may go early: a vote or a
+   * follower's acknowledgement promises durable state. Hence only a leader
+   * whose term and vote are already on disk (so every message of this Ready
+   * was made as leader of that term), with no snapshot to install.
    */
   private process(): void {
     if (this.writing || this.handlingReady || this.stopped || !this.raft.hasReady()) return;
     const rd = this.raft.ready();
-    if (!this.layout.mustSync(rd)) return this.afterPersist(rd);
+    if (!this.layout.mustSync(rd)) return this.afterPersist(rd, false);
+    const early = this.raft.role === 'leader' && rd.snapshot === null && this.layout.termAndVoteDurable(rd);
     const ops = this.layout.opsForReady(rd, this.raft.hardState());
+    if (early) this.sendAll(rd.messages);
     this.writing = true;
     this.io.disk.write(ops, () => {
       this.writing = false;
-      this.afterPersist(rd);
+      this.afterPersist(rd, early);
     });
   }
 
-  private afterPersist(rd: Ready): void {
+  /** Everything after a Ready is durable; `sent`: its messages already went out (see process). */
+  private afterPersist(rd: Ready, sent: boolean): void {
     if (this.stopped) return;
     this.handlingReady = true;
     if (rd.snapshot || rd.entries.length) this.observer.onPersisted?.(this.id, rd);
-    this.sendAll(rd.messages);
+    if (!sent) this.sendAll(rd.messages);
     if (rd.snapshot) {
       this.sm.restore(rd.snapshot.data);
       this.observer.onSnapshotInstalled?.(this.id, rd.snapshot, this.sm);

@@ -41,6 +41,18 @@ export interface MvccState {
    * been dropped because the floor itself acts as a marker on every key.
    */
   gcTs: Timestamp;
+  /**
+   * The newest version's ts or the GC floor, whichever is higher: every
+   * version here is at or below it, and every write applied from now on gets a
+   * ts above it (validation starts each write's floor here), except the
+   * writes of a transaction prepared now, whose vote was taken earlier. So
+   * commit timestamps rise in log order per partition, and a read of a
+   * replica known current, taken at highTs and meeting no intent, is one no
+   * later commit can change (TxnNode's read-only fast path). Not encoded: it
+   * is a function of the rest (a dropped version was at or below the floor),
+   * kept up to date by install and gc, recomputed on decode.
+   */
+  highTs: Timestamp;
   /** Keys holding at least one version or an intent. */
   readonly keys: SortedKeys;
   /** Committed versions per key, newest first, strictly decreasing ts, never empty. */
@@ -60,6 +72,7 @@ export interface MvccState {
 export function emptyState(gcTs: Timestamp): MvccState {
   return {
     gcTs,
+    highTs: gcTs,
     keys: new SortedKeys(),
     versions: new Map(),
     intents: new Map(),
@@ -69,6 +82,13 @@ export function emptyState(gcTs: Timestamp): MvccState {
     prepared: new Map(),
     finished: new Map(),
   };
+}
+
+/** Sets s.highTs from the versions and the floor (see MvccState.highTs); O(keys), for decoding. */
+export function recomputeHighTs(s: MvccState): void {
+  let ts = s.gcTs;
+  for (const vs of s.versions.values()) if (compareTs(vs[0]!.ts, ts) > 0) ts = vs[0]!.ts;
+  s.highTs = ts;
 }
 
 /** The newest version with ts <= ts, or undefined. */

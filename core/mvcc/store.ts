@@ -17,7 +17,7 @@ import { assertTs, compareTs, formatTs, prevTs, tsMax, tsMin, ZERO_TS, type Time
 import { Hasher } from '../util/hash.js';
 import { changedRecords, loadState, StateChanges, type StateRecord } from './materialize.js';
 import { decodeState, encodeState } from './snapshot.js';
-import { emptyState, lockPrepared, unlockPrepared, visibleAt, type MvccState, type PreparedTxn } from './state.js';
+import { emptyState, lockPrepared, recomputeHighTs, unlockPrepared, visibleAt, type MvccState, type PreparedTxn } from './state.js';
 import type {
   CommitResult,
   Decision,
@@ -51,6 +51,29 @@ export class MvccStore {
   /** The GC floor: reads below it are not guaranteed, commits land above it. ZERO_TS until the first gc. */
   get gcThreshold(): Timestamp {
     return this.s.gcTs;
+  }
+
+  /**
+   * The newest version's ts or the GC floor, whichever is higher: no version
+   * here is above it, and every write applied from now on lands above it,
+   * except those of a transaction prepared now (see MvccState.highTs).
+   */
+  get highTs(): Timestamp {
+    return this.s.highTs;
+  }
+
+  /**
+   * Whether a prepared transaction's intent sits on one of keys or inside one
+   * of ranges ([start, end)). A read that met none is final at highTs: see
+   * MvccState.highTs.
+   */
+  intentsTouch(keys: readonly { key: string }[], ranges: readonly { start: string; end: string }[]): boolean {
+    const intents = this.s.intents;
+    if (intents.size === 0) return false;
+    for (const k of keys) if (intents.has(k.key)) return true;
+    if (ranges.length === 0) return false;
+    for (const key of intents.keys()) for (const r of ranges) if (r.start <= key && key < r.end) return true;
+    return false;
   }
 
   // ---------------------------------------------------------------- reads
@@ -250,6 +273,7 @@ export class MvccStore {
 
   /** Installs writes as versions at ts, which validation has placed above each key's newest version. */
   private install(writes: readonly Write[], ts: Timestamp): void {
+    if (writes.length > 0 && compareTs(ts, this.s.highTs) > 0) this.s.highTs = ts;
     for (const w of writes) {
       this.changes?.versions.add(w.key);
       const vs = this.s.versions.get(w.key);
@@ -295,6 +319,7 @@ export class MvccStore {
     const s = this.s;
     const c = this.changes;
     s.gcTs = floor;
+    s.highTs = tsMax(s.highTs, floor);
     for (const [key, vs] of s.versions) {
       let i = 0;
       while (i < vs.length && compareTs(vs[i]!.ts, floor) > 0) i++;
@@ -336,6 +361,7 @@ export class MvccStore {
   static restore(bytes: Uint8Array, replacing?: MvccStore): MvccStore {
     const store = new MvccStore();
     store.s = decodeState(bytes);
+    recomputeHighTs(store.s);
     if (replacing?.changes) {
       const c = (store.changes = new StateChanges());
       c.merge(replacing.changes);
@@ -355,6 +381,7 @@ export class MvccStore {
   static load(records: ReadonlyMap<string, Uint8Array>): MvccStore {
     const store = new MvccStore();
     store.s = loadState(records);
+    recomputeHighTs(store.s);
     store.changes = new StateChanges();
     return store;
   }

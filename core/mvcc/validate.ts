@@ -14,7 +14,9 @@
 //   catches late commits, late deletes and phantoms below the snapshot.
 // - Intents: a prepared transaction may commit at any ts >= its vote, so a read
 //   of a key it writes cannot be ordered against it yet: refuse the reader.
-// - Writes: C must be above every version and read marker of the key, and no
+// - Writes: C must be above every version and read marker of the key (and
+//   above every version of the partition, so that commit timestamps rise in
+//   log order: see MvccState.highTs), and no
 //   prepared transaction may have read the key (its reads are not marked yet).
 //   A committed version newer than snapshotTs is a write-write conflict, which
 //   aborts the later writer as the design asks (first committer wins).
@@ -69,9 +71,13 @@ export function readMarkOf(s: MvccState, key: string): Timestamp {
   return m;
 }
 
-/** The smallest ts at which all of keys may be written: above their versions and read markers. */
+/**
+ * The smallest ts at which all of keys may be written: above their versions
+ * and read markers, and above every version of the partition (highTs), so
+ * commit timestamps rise in log order here.
+ */
 export function minWriteTsOf(s: MvccState, keys: Iterable<string>): Timestamp {
-  let m = s.gcTs;
+  let m = tsMax(s.gcTs, s.highTs);
   for (const key of keys) {
     m = tsMax(m, readMarkOf(s, key));
     const newest = s.versions.get(key)?.[0];

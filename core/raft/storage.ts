@@ -135,6 +135,15 @@ export class RaftDiskLayout {
   }
 
   /**
+   * Whether the Ready's term and vote are already on disk (it changes
+   * neither). Ask before opsForReady, which counts its batch as written.
+   */
+  termAndVoteDurable(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return hs === null || (hs.term === this.hsOnDisk.term && hs.vote === this.hsOnDisk.vote);
+  }
+
+  /**
    * The disk batch that makes a Ready's snapshot, entries and hard state
    * durable. `hs` is the node's current hard state (by default the Ready's):
    * written when it differs from what is on disk, so a commit index skipped by

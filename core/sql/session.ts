@@ -105,30 +105,28 @@ export class SqlSession {
   }
 
   private autocommit(stmt: Statement, params: ReadonlyMap<string, SqlValue>, attempts: number, reply: (o: SqlOutcome) => void): void {
-    const retry = (o: SqlOutcome) => {
-      const retryable = o.status === 'failed' && (o.code === ErrorCode.TransactionConflict || o.code === ErrorCode.TransactionMustRetry);
-      if (retryable && attempts > 1) this.autocommit(stmt, params, attempts - 1, reply);
-      else reply(o);
-    };
-    this.node.begin((b) => {
-      if (b.status !== 'ok') return retry(b.status === 'failed' ? b : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out; retry' });
-      const view = b.result;
-      const r = this.run(stmt, view, params);
-      if (r.status !== 'ok') return reply(r); // The statement itself failed: retrying cannot help.
-      this.node.commit(view, (o) => {
-        const c = commitOutcome(o, r.result);
+    // TxnNode.execute may run the statement twice (see there); executeStatement has no side effect but drawing oids.
+    this.node.execute(
+      (view) => executeStatement(stmt, view, this.context(params)),
+      (o) => {
+        if (o.status === 'committed') return reply({ status: 'ok', result: o.value });
         // A commit that timed out may have happened: never retried.
-        if (c.status === 'timeout') return reply(c);
-        retry(c);
-      });
-    });
+        if (o.status === 'timeout') return reply(o);
+        const retryable = o.code === ErrorCode.TransactionConflict || o.code === ErrorCode.TransactionMustRetry;
+        if (retryable && attempts > 1) this.autocommit(stmt, params, attempts - 1, reply);
+        else reply({ status: 'failed', code: o.code, message: o.message });
+      },
+    );
+  }
+
+  private context(params: ReadonlyMap<string, SqlValue>): ExecContext {
+    return { database: this.database, params, newOid: () => newOid(this.node.nowMs(), (n) => this.node.randomBytes(n), this.oidCounter++) };
   }
 
   /** Runs one statement against a view; expected failures become outcomes, nothing else is caught. */
   private run(stmt: Statement, view: TxnView, params: ReadonlyMap<string, SqlValue>): SqlOutcome {
-    const exec: ExecContext = { database: this.database, params, newOid: () => newOid(this.node.nowMs(), (n) => this.node.randomBytes(n), this.oidCounter++) };
     try {
-      return { status: 'ok', result: executeStatement(stmt, view, exec) };
+      return { status: 'ok', result: executeStatement(stmt, view, this.context(params)) };
     } catch (e) {
       return failure(e);
     }

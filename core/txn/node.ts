@@ -2,7 +2,7 @@ import { partitionOf } from '../cluster/partitions.js';
 import { ReplicaHost, type HostOptions, type NodeMessage } from '../cluster/host.js';
 import type { Outcome, ReplicaObserver } from '../cluster/replica.js';
 import { CamusError, ErrorCode } from '../errors.js';
-import { ClockOffsetError, Hlc, tsMax, type Timestamp } from '../hlc.js';
+import { ClockOffsetError, compareTs, Hlc, tsMax, type Timestamp } from '../hlc.js';
 import type { Io } from '../io.js';
 import type { CommitResult, Decision, TxnWrites, ValidateResult } from '../mvcc/types.js';
 import { encodePartitionCommand, requestIdOf, type PartitionCommand } from './commands.js';
@@ -136,46 +136,111 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
    * reachable leader.
    */
   begin(reply: (o: Outcome<TxnView>) => void): void {
-    let pending = this.partitions;
-    let failed: Outcome<TxnView> | null = null;
+    this.confirm(ALL, this.partitions, (failed) => {
+      if (failed) return reply(failed);
+      const view = this.viewNow(null);
+      view.currentAt = this.appliedIndexes();
+      reply({ status: 'ok', result: view });
+    });
+    this.flush();
+  }
+
+  /**
+   * Confirms the replicas of the partitions `which` selects current (one
+   * ReadIndex each; the heartbeats they ride share frames), then calls
+   * `done(null)`, or `done(failed)` (retryable) when one has no reachable
+   * leader. Once every confirmation has answered, each of these replicas has
+   * applied everything committed before this call.
+   */
+  private confirm(which: (g: number) => boolean, count: number, done: (failed: { status: 'failed'; code: string; message: string } | null) => void): void {
+    let pending = count;
+    let failed: { status: 'failed'; code: string; message: string } | null = null;
+    if (pending === 0) return done(null);
     for (let g = 0; g < this.partitions; g++) {
+      if (!which(g)) continue;
       this.replicas[g]!.read(
         () => null,
         (o) => {
           if (o.status !== 'ok' && !failed) {
             failed = o.status === 'failed' ? o : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: `partition ${g}: read timed out; retry` };
           }
-          if (--pending > 0) return;
-          if (failed) return reply(failed);
-          // The snapshot is at or above every commit these replicas applied, whatever this node's clock says.
-          let snapshotTs = this.hlc.now();
-          for (const r of this.replicas) snapshotTs = tsMax(snapshotTs, r.sm.maxCommitTs);
-          this.observe(snapshotTs);
-          reply({ status: 'ok', result: new TxnView((k) => this.replicas[k]!.sm.store, this.partitions, snapshotTs) });
+          if (--pending === 0) done(failed);
         },
       );
     }
-    this.flush();
+  }
+
+  /**
+   * A view of the local replicas as they are now, not yet known current. The
+   * snapshot is at or above every commit they applied, whatever this node's
+   * clock says. `touched`, when given, records each partition the view reads.
+   */
+  private viewNow(touched: boolean[] | null): TxnView {
+    let snapshotTs = this.hlc.now();
+    for (const r of this.replicas) snapshotTs = tsMax(snapshotTs, r.sm.maxCommitTs);
+    this.observe(snapshotTs);
+    const storeOf =
+      touched === null
+        ? (g: number) => this.replicas[g]!.sm.store
+        : (g: number) => {
+            touched[g] = true;
+            return this.replicas[g]!.sm.store;
+          };
+    return new TxnView(storeOf, this.partitions, snapshotTs);
+  }
+
+  private appliedIndexes(): number[] {
+    return this.replicas.map((r) => r.raft.log.applied);
   }
 
   /**
    * Runs `program` as one serializable transaction and calls `reply` once
-   * (or never, if the node crashes). The program must be deterministic and
-   * synchronous; it runs once, against the snapshot. A CamusError it throws
-   * fails the transaction with that error's code, and nothing is written.
+   * (or never, if the node crashes). The program must be deterministic,
+   * synchronous and free of side effects: it may run twice. A CamusError it
+   * throws fails the transaction with that error's code, and nothing is
+   * written.
+   *
+   * The program first runs against the local replicas as they are, without
+   * waiting for a ReadIndex. If it writes, that is enough: commit validates
+   * every read in log order, so a read from a stale replica aborts the
+   * transaction instead of corrupting anything (and a retry finds the replica
+   * caught up). If it only read, or failed, its answer is only as good as the
+   * replicas' currency, so the replicas it touched are confirmed first. If
+   * none of them applied anything meanwhile, the answer stands: everything
+   * committed before the transaction began had been applied when it read.
+   * If one did, a read-only answer still stands when the read-only fast path
+   * finds its reads unchanged in the replica's current state; otherwise the
+   * program runs again on a view taken after confirming every partition.
    */
   execute<T>(program: (tx: TxnView) => T, reply: (o: TxnOutcome<T>) => void): void {
-    this.begin((o) => {
-      if (o.status !== 'ok') return reply(o.status === 'failed' ? o : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out' });
-      let value: T;
-      try {
-        value = program(o.result);
-      } catch (e) {
-        if (!(e instanceof CamusError)) throw e;
-        return reply({ status: 'failed', code: e.code, message: e.message });
+    const touched: boolean[] = [];
+    const applied = this.appliedIndexes();
+    const view = this.viewNow(touched);
+    const first = runProgram(program, view);
+    if (first.ok && view.writes.size > 0) return this.commitWith(view, first.value, reply);
+    const count = touched.reduce((n, t) => n + (t ? 1 : 0), 0);
+    this.confirm((g) => touched[g] === true, count, (failed) => {
+      if (failed) return reply(failed);
+      view.currentAt = applied;
+      const moved = touched.some((t, g) => t && this.replicas[g]!.raft.log.applied !== applied[g]);
+      if (!moved) return first.ok ? this.commitWith(view, first.value, reply) : reply(first.failure);
+      const readTs = first.ok ? this.fastReadTs(view) : null;
+      if (readTs !== null) {
+        view.markCommitted();
+        return reply({ status: 'committed', commitTs: readTs, value: first.ok ? first.value : (null as T) });
       }
-      this.commit(o.result, (c) => reply(c.status === 'committed' ? { ...c, value } : c));
+      this.begin((b) => {
+        if (b.status !== 'ok') return reply(b.status === 'failed' ? b : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out; retry' });
+        const second = runProgram(program, b.result);
+        if (second.ok) this.commitWith(b.result, second.value, reply);
+        else reply(second.failure);
+      });
     });
+    this.flush();
+  }
+
+  private commitWith<T>(view: TxnView, value: T, reply: (o: TxnOutcome<T>) => void): void {
+    this.commit(view, (c) => reply(c.status === 'committed' ? { ...c, value } : c));
   }
 
   /**
@@ -190,6 +255,8 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     if (parts.size === 0) return reply({ status: 'committed', commitTs: view.snapshotTs, value: null });
     if (parts.size === 1) {
       const [[g, txn]] = [...parts];
+      const readTs = view.writes.size === 0 ? this.finalReadTs(view, g!, txn!) : null;
+      if (readTs !== null) return reply({ status: 'committed', commitTs: readTs, value: null });
       this.send(g!, { type: 'commit', txn: txn!, proposedTs: this.hlc.now() }, (o) => {
         if (o.status !== 'ok') return reply(o);
         const r = o.result as CommitResult;
@@ -199,6 +266,39 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
       });
     } else this.twoPhaseCommit(txnId, view, parts, reply);
     this.flush();
+  }
+
+  /**
+   * The read-only fast path: a transaction without writes that read one
+   * partition, from a view whose replicas were confirmed current after it
+   * began (currentAt), is serializable at the replica's highTs without a log
+   * entry when its reads are what a read of the replica's state now would
+   * return and meet no intent. No later commit can change them: every write
+   * applied from now on lands above highTs (only an already prepared one
+   * might not, and it holds an intent). It is strictly serializable there:
+   * the state now includes everything committed before the transaction
+   * began. When the replica applied nothing since currentAt, the reads were
+   * taken from this very state; otherwise they are validated against it, as
+   * the log would. Returns highTs, or null (commit goes through the log).
+   */
+  private finalReadTs(view: TxnView, g: number, txn: TxnWrites): Timestamp | null {
+    if (view.currentAt === null) return null;
+    const replica = this.replicas[g]!;
+    const store = replica.sm.store;
+    if (replica.raft.log.applied === view.currentAt[g]) {
+      // Below the floor, versions the view should have seen may be gone: let validation refuse it.
+      if (compareTs(view.snapshotTs, store.highTs) < 0 || store.intentsTouch(txn.reads, txn.ranges)) return null;
+    } else if (!store.validate({ txnId: txn.txnId, snapshotTs: txn.snapshotTs, reads: txn.reads, ranges: txn.ranges, writes: [] }).ok) return null;
+    return store.highTs;
+  }
+
+  /** finalReadTs for a whole view: null unless it only read, from one partition. */
+  private fastReadTs(view: TxnView): Timestamp | null {
+    if (view.writes.size > 0) return null;
+    const parts = view.byPartition(`${this.txnIdPrefix}.${++this.txnCounter}`);
+    if (parts.size !== 1) return null;
+    const [[g, txn]] = [...parts];
+    return this.finalReadTs(view, g!, txn!);
   }
 
   private twoPhaseCommit(txnId: string, view: TxnView, parts: Map<number, TxnWrites>, reply: (o: TxnOutcome<null>) => void): void {
@@ -277,6 +377,20 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
       // cover it through the replicas' newest commit timestamps.
       if (!(e instanceof ClockOffsetError)) throw e;
     }
+  }
+}
+
+const ALL = () => true;
+
+type ProgramRun<T> = { ok: true; value: T } | { ok: false; failure: { status: 'failed'; code: string; message: string } };
+
+/** Runs a transaction program; a CamusError it throws is its failure, anything else a bug that propagates. */
+function runProgram<T>(program: (tx: TxnView) => T, view: TxnView): ProgramRun<T> {
+  try {
+    return { ok: true, value: program(view) };
+  } catch (e) {
+    if (!(e instanceof CamusError)) throw e;
+    return { ok: false, failure: { status: 'failed', code: e.code, message: e.message } };
   }
 }
 

@@ -30,10 +30,18 @@ export class TxnView {
   /** Set by commit or rollback; any later use is refused with CADB0501. */
   private finishedAs: 'committed' | 'rolled back' | null = null;
 
+  /**
+   * @param currentAt each partition's applied index at which the view's
+   * replicas are known current (everything committed before the transaction
+   * began is applied by then), indexed by partition; null while that is not
+   * known (TxnNode.execute confirms it after the program has run).
+   * TxnNode's read-only fast path needs it.
+   */
   constructor(
     private readonly storeOf: (group: number) => MvccStore,
     readonly partitions: number,
     readonly snapshotTs: Timestamp,
+    public currentAt: readonly number[] | null = null,
   ) {}
 
   /** Ends the transaction without writing anything; nothing is held anywhere, so nothing else is needed. */

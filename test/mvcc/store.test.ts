@@ -362,3 +362,50 @@ describe('scale', () => {
     expect(text(s.get(k(5), ts(3000)).value)).toBe('x');
   });
 });
+
+describe('highTs: commit timestamps rise in log order per partition', () => {
+  it('every write lands above the newest version of the partition, whatever the proposal', () => {
+    const s = new MvccStore();
+    expect(s.highTs).toEqual(ts(0));
+    put(s, 100, { a: 'a1' });
+    expect(s.highTs).toEqual(ts(100));
+    // Another key, an older snapshot and a proposal from a clock that is behind: still above 100.
+    expect(s.commitDirect(txn(40, { b: 'b1' }), ts(50))).toEqual({ ok: true, commitTs: ts(100, 1) });
+    expect(s.highTs).toEqual(ts(100, 1));
+    // A prepare's vote is above it too.
+    expect(s.prepare(txn(40, { c: 'c1' }, [], [], 'P'))).toEqual({ ok: true, minCommitTs: ts(100, 2) });
+    // A read-only commit installs nothing and leaves it; the GC floor raises it.
+    expect(s.commitDirect(txn(100, {}, [read(s, 'a', 100)]), ts(300)).ok).toBe(true);
+    expect(s.highTs).toEqual(ts(100, 1));
+    s.gc(ts(500));
+    expect(s.gcThreshold).toEqual(ts(100, 1)); // Held just below the prepared vote.
+    s.resolve('P', { commitTs: ts(600) });
+    s.gc(ts(700));
+    expect(s.highTs).toEqual(ts(700));
+    expect(s.commitDirect(txn(700, { d: 'd1' }), ts(650))).toEqual({ ok: true, commitTs: ts(700, 1) });
+  });
+
+  it('is recomputed from the state by restore and load', () => {
+    const s = new MvccStore();
+    put(s, 100, { a: 'a1', b: 'b1' });
+    put(s, 120, { b: null });
+    s.gc(ts(130)); // Drops b's tombstone: the floor still covers it.
+    put(s, 140, { c: 'c1' });
+    expect(MvccStore.restore(s.snapshot()).highTs).toEqual(ts(140));
+    s.gc(ts(150));
+    expect(MvccStore.restore(s.snapshot()).highTs).toEqual(ts(150));
+  });
+
+  it('intentsTouch sees intents on read keys and inside scanned ranges only', () => {
+    const s = new MvccStore();
+    put(s, 10, { a: 'a0', m: 'm0' });
+    expect(s.intentsTouch([{ key: 'a' }], [{ start: 'a', end: 'z' }])).toBe(false);
+    expect(s.prepare(txn(20, { m: 'm1' }, [], [], 'P')).ok).toBe(true);
+    expect(s.intentsTouch([{ key: 'a' }], [])).toBe(false);
+    expect(s.intentsTouch([{ key: 'm' }], [])).toBe(true);
+    expect(s.intentsTouch([], [{ start: 'a', end: 'm' }])).toBe(false); // The end is exclusive.
+    expect(s.intentsTouch([], [{ start: 'm', end: 'n' }])).toBe(true);
+    s.resolve('P', 'abort');
+    expect(s.intentsTouch([{ key: 'm' }], [{ start: 'a', end: 'z' }])).toBe(false);
+  });
+});
