@@ -9,6 +9,7 @@ import { loadSettings, parseFlags, resolveCluster, USAGE, type ServerConfig } fr
 import { attachApi, createApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { ServerNode } from './node.js';
+import { LoopWarmer } from './warm.js';
 
 /** Exit codes: 0 clean stop, 1 runtime failure (port in use, disk failed), 2 invalid configuration. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -29,6 +30,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   const app = createApp({ logger: { level: cfg.logLevel } });
+  const warmer = new LoopWarmer();
+  app.addHook('onRequest', (_req, _reply, done) => {
+    warmer.touch();
+    done();
+  });
   const log = app.log as Logger;
   if (cfg.mode === 'cluster' && !cfg.clusterSecret) log.warn({}, 'no cluster_secret set: nodes authenticate with the built-in default secret; set --cluster-secret (or CAMUS_CLUSTER_SECRET) outside development');
 
