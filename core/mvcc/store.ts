@@ -95,10 +95,13 @@ export class MvccStore {
     const rows: ScanRow[] = [];
     const intents: { key: string; intent: Intent }[] = [];
     const h = new Hasher();
+    const { versions, intents: held } = this.s;
+    // Most scans meet no intent at all: skip the per-key lookup then.
+    const anyIntent = held.size > 0;
     for (const key of this.s.keys.range(start, end)) {
-      const intent = this.s.intents.get(key);
+      const intent = anyIntent ? held.get(key) : undefined;
       if (intent !== undefined) intents.push({ key, intent });
-      const v = visibleAt(this.s.versions.get(key), ts);
+      const v = visibleAt(versions.get(key), ts);
       if (v === undefined || v.value === null) continue;
       rows.push({ key, value: v.value, versionTs: v.ts });
       hashRow(h, key, v.ts);

@@ -109,12 +109,14 @@ class RowReader {
   }
 
   u8(): number {
-    this.need(1);
+    if (this.pos >= this.b.length) throw corrupt('truncated');
     return this.b[this.pos++]!;
   }
 
   /** Canonical LEB128 of a safe integer: at most 8 bytes, no redundant trailing zero group. */
   uvarint(): number {
+    // One byte, the usual case (lengths, counts and versions below 128): no loop.
+    if (this.pos < this.b.length && this.b[this.pos]! < 0x80) return this.b[this.pos++]!;
     let x = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
@@ -143,29 +145,40 @@ class RowReader {
   }
 }
 
-export function decodeRow(bytes: Uint8Array): DecodedRow {
+/**
+ * Decodes a stored row. With `withRowId` false the row id's bytes are still
+ * required but its string is not built (rowId is ''): for readers that only
+ * want the values.
+ */
+export function decodeRow(bytes: Uint8Array, withRowId = true): DecodedRow {
   const r = new RowReader(bytes);
   const format = r.u8();
   if (format !== ROW_FORMAT) throw corrupt(`unknown format ${format}`);
   const schemaVersion = r.uvarint();
-  const rowId = r.oid();
+  let rowId = '';
+  if (withRowId) rowId = r.oid();
+  else {
+    r.need(12);
+    r.pos += 12;
+  }
   const count = r.uvarint();
   // Each value takes at least its tag byte; checking first keeps garbage from
   // asking for a huge allocation.
   if (count > r.remaining) throw corrupt('value count exceeds the input');
-  const values: SqlValue[] = [];
+  // Sized up front (count is bounded by the input just above) rather than grown by push.
+  const values = new Array<SqlValue>(count);
   for (let i = 0; i < count; i++) {
     const tag = r.u8();
     switch (tag) {
       case ROW_TAG.null:
-        values.push(NULL_VALUE);
+        values[i] = NULL_VALUE;
         break;
       case ROW_TAG.oid:
-        values.push({ type: 'oid', value: r.oid() });
+        values[i] = { type: 'oid', value: r.oid() };
         break;
       case ROW_TAG.int64:
         r.fixed8();
-        values.push({ type: 'int64', value: scratch.getBigInt64(0) });
+        values[i] = { type: 'int64', value: scratch.getBigInt64(0) };
         break;
       case ROW_TAG.string: {
         const n = r.uvarint();
@@ -173,18 +186,18 @@ export function decodeRow(bytes: Uint8Array): DecodedRow {
         const value = decodeStringBytes(bytes, r.pos, r.pos + n);
         if (value === undefined) throw corrupt('invalid UTF-8');
         r.pos += n;
-        values.push({ type: 'string', value });
+        values[i] = { type: 'string', value };
         break;
       }
       case ROW_TAG.bool: {
         const b = r.u8();
         if (b > 1) throw corrupt('bool byte out of range');
-        values.push({ type: 'bool', value: b === 1 });
+        values[i] = { type: 'bool', value: b === 1 };
         break;
       }
       case ROW_TAG.float64:
         r.fixed8();
-        values.push({ type: 'float64', value: scratch.getFloat64(0) });
+        values[i] = { type: 'float64', value: scratch.getFloat64(0) };
         break;
       default:
         throw corrupt(`unknown value tag ${tag}`);

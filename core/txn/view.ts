@@ -97,24 +97,21 @@ export class TxnView {
   scan(start: string, end: string, limit = Infinity): ViewRow[] {
     this.ensureOpen();
     assert(start <= end, 'scan range must not be reversed');
-    const rows = new Map<string, Uint8Array>();
+    // Each store answers in key order, so the result is a merge of sorted
+    // lists: the common case (one partition, no own writes in the range)
+    // returns the store's rows as they are, without copying or sorting.
+    let rows: readonly ViewRow[] = [];
+    let first = true;
     for (const g of partitionsOfRange(start, end, this.partitions)) {
       const r = this.storeOf(g).scan(start, end, this.snapshotTs);
       this.ranges.push({ group: g, range: { start, end, observedHash: r.hash } });
-      for (const row of r.rows) rows.set(row.key, row.value);
+      rows = first ? r.rows : mergeRows(rows, r.rows);
+      first = false;
     }
-    for (const [key, v] of this.writes) {
-      if (key < start || key >= end) continue;
-      if (v === null) rows.delete(key);
-      else rows.set(key, v);
-    }
-    const keys = [...rows.keys()].sort();
-    const out: ViewRow[] = [];
-    for (const key of keys) {
-      if (out.length >= limit) break;
-      out.push({ key, value: rows.get(key)! });
-    }
-    return out;
+    const own = ownWritesIn(this.writes, start, end);
+    if (own.length > 0) rows = overlayWrites(rows, own);
+    if (rows.length > limit) return rows.slice(0, limit);
+    return rows as ViewRow[];
   }
 
   /** The transaction split by partition: what each participant must validate and install. Sorted by partition. */
@@ -141,4 +138,52 @@ export class TxnView {
     const pick = (ks: Iterable<string>) => [...ks].sort()[0];
     return pick(this.writes.keys()) ?? pick(this.reads.keys()) ?? this.ranges[0]?.range.start ?? '';
   }
+}
+
+/**
+ * Two key-ordered row lists merged into one. A key in both (partitions hold
+ * disjoint keys, so never expected) keeps b's row, as a later partition's row
+ * replaced an earlier one's before.
+ */
+function mergeRows(a: readonly ViewRow[], b: readonly ViewRow[]): ViewRow[] {
+  if (a.length === 0) return b.slice();
+  if (b.length === 0) return a.slice();
+  const out: ViewRow[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x.key < y.key) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+      if (x.key === y.key) i++;
+    }
+  }
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+/** The buffered writes with keys in [start, end), in key order. */
+function ownWritesIn(writes: ReadonlyMap<string, Value>, start: string, end: string): { key: string; value: Value }[] {
+  const out: { key: string; value: Value }[] = [];
+  for (const [key, value] of writes) if (key >= start && key < end) out.push({ key, value });
+  return out.length > 1 ? out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)) : out;
+}
+
+/** Key-ordered rows with the key-ordered own writes applied: a write replaces or adds its key's row, a delete removes it. */
+function overlayWrites(rows: readonly ViewRow[], own: readonly { key: string; value: Value }[]): ViewRow[] {
+  const out: ViewRow[] = [];
+  let i = 0;
+  for (const w of own) {
+    while (i < rows.length && rows[i]!.key < w.key) out.push(rows[i++]!);
+    if (i < rows.length && rows[i]!.key === w.key) i++;
+    if (w.value !== null) out.push({ key: w.key, value: w.value });
+  }
+  while (i < rows.length) out.push(rows[i++]!);
+  return out;
 }

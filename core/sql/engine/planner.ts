@@ -21,7 +21,7 @@
 import { camusError } from '../../errors.js';
 import type { BinaryOp, Expr } from '../ast.js';
 import { formatExpr } from '../format.js';
-import { findIndex, PRIMARY_KEY_INDEX } from './catalog.js';
+import { findIndex, PRIMARY_KEY_INDEX, rowIdColumn } from './catalog.js';
 import { isBoundBefore, resolveRef, type LevelSource } from './select-analysis.js';
 import type { IndexSchema, TableSchema } from './types.js';
 
@@ -174,8 +174,20 @@ function planIndex(input: PlanInput, index: IndexSchema, cons: Map<number, Colum
 }
 
 function fullScan(input: PlanInput): AccessPlan {
-  const ordered = input.orderBy !== null && input.orderBy.length === 0;
+  const ordered = input.orderBy !== null && (input.orderBy.length === 0 || inRowIdOrder(input.table, input.orderBy));
   return { table: input.table, alias: input.alias, index: null, eq: [], lower: [], upper: [], inList: null, point: false, ordered, used: [] };
+}
+
+/**
+ * Whether a full table scan yields rows in this ORDER BY order: when it is
+ * the row id column ascending alone. A table scan reads the row keys
+ * {tableId}:r/{rowId} in key order, and when the primary key is a single OID
+ * column, every row id is that column's value (see rowIdColumn), whose fixed
+ * width lowercase hex orders by code unit exactly as compareValues orders
+ * OIDs. Any other ORDER BY is sorted.
+ */
+function inRowIdOrder(table: TableSchema, orderBy: readonly OrderColumn[]): boolean {
+  return orderBy.length === 1 && !orderBy[0]!.desc && orderBy[0]!.column === rowIdColumn(table);
 }
 
 /** The index a FORCE_INDEX hint names (`primary` is the primary key); CADB0016 when there is none. */

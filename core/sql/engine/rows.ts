@@ -3,7 +3,7 @@
 
 import { camusError } from '../../errors.js';
 import { utf8Decode, utf8Encode } from '../../util/codec.js';
-import { decodeRow, encodeRow } from '../row.js';
+import { decodeRow, encodeRow, type DecodedRow } from '../row.js';
 import { encodeKey, NULL_VALUE, type SqlValue } from '../encoding.js';
 import { indexKey, ROW_ID_LENGTH, rowKey } from '../keys.js';
 import type { IndexSchema, TableSchema } from './types.js';
@@ -21,14 +21,32 @@ export interface Row {
  */
 export function readRow(table: TableSchema, bytes: Uint8Array): Row {
   const d = decodeRow(bytes);
+  return { rowId: d.rowId, values: currentValues(table, d, bytes) };
+}
+
+/**
+ * A stored row's values as readRow maps them, without its row id (whose
+ * string is then never built): for readers that use only the values, as a
+ * SELECT's scan does.
+ */
+export function readRowValues(table: TableSchema, bytes: Uint8Array): { values: SqlValue[] } {
+  return { values: currentValues(table, decodeRow(bytes, false), bytes) };
+}
+
+function currentValues(table: TableSchema, d: DecodedRow, bytes: Uint8Array): SqlValue[] {
   if (d.schemaVersion === table.version) {
-    if (d.values.length !== table.columns.length) throw camusError('SystemSpaceCorrupt', `row ${d.rowId} of "${table.name}" has ${d.values.length} values for ${table.columns.length} columns`);
-    return { rowId: d.rowId, values: d.values };
+    if (d.values.length !== table.columns.length) throw camusError('SystemSpaceCorrupt', `row ${rowIdOf(d, bytes)} of "${table.name}" has ${d.values.length} values for ${table.columns.length} columns`);
+    return d.values;
   }
   const old = table.history.find((h) => h.version === d.schemaVersion);
-  if (!old || old.columns.length !== d.values.length) throw camusError('SystemSpaceCorrupt', `row ${d.rowId} of "${table.name}" has unknown schema version ${d.schemaVersion}`);
+  if (!old || old.columns.length !== d.values.length) throw camusError('SystemSpaceCorrupt', `row ${rowIdOf(d, bytes)} of "${table.name}" has unknown schema version ${d.schemaVersion}`);
   const byName = new Map(old.columns.map((c, i) => [c, d.values[i]!]));
-  return { rowId: d.rowId, values: table.columns.map((c) => byName.get(c.name) ?? NULL_VALUE) };
+  return table.columns.map((c) => byName.get(c.name) ?? NULL_VALUE);
+}
+
+/** A decoded row's id for an error message, decoded again when it was skipped. */
+function rowIdOf(d: DecodedRow, bytes: Uint8Array): string {
+  return d.rowId || decodeRow(bytes).rowId;
 }
 
 /** The stored bytes of a row under the table's current version. */

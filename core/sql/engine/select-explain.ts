@@ -39,7 +39,9 @@ export function explainLines(p: PreparedSelect): string[] {
   const ordered = single?.plan?.ordered === true;
   if (p.order.length > 0) {
     const keys = p.order.map((k) => `${k.kind === 'output' ? p.items[k.index]!.name : formatExpr(k.expr)} ${k.desc ? 'DESC' : 'ASC'}`);
-    line(`${ordered ? 'order (from the index, no sort)' : 'sort'} ${keys.join(', ')}`);
+    // An ordered plan without an index is a table scan in row id order (see planner.ts).
+    const source = single?.plan?.index === null ? 'the primary key' : 'the index';
+    line(`${ordered ? `order (from ${source}, no sort)` : 'sort'} ${keys.join(', ')}`);
     depth++;
   }
   if (stmt.distinct) line('distinct'), depth++;

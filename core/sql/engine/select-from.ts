@@ -25,6 +25,7 @@ import { getTable } from './catalog.js';
 import { conditionHolds, tableColumnNames, type EvalContext, type Scope, type ScopeSource } from './eval.js';
 import { planAccess, type AccessPlan, type OrderColumn } from './planner.js';
 import { conjuncts, exprDeps, type LevelSource } from './select-analysis.js';
+import { readRowValues } from './rows.js';
 import { scanAccess } from './select-scan.js';
 import { runSelect } from './select.js';
 import type { TableSchema } from './types.js';
@@ -147,6 +148,11 @@ function levelScope(sources: readonly ScopeSource[], outer: Scope | null, outerU
   return { sources, outer, aggregates: null, outerUse };
 }
 
+/** A row of a source: a table's row, or a derived table's output row. */
+interface SourceRow {
+  readonly values: readonly SqlValue[];
+}
+
 export interface OpenFrom {
   scopes: Iterable<Scope>;
   /** Whether the scopes come in the planned ORDER BY order. */
@@ -169,44 +175,50 @@ export function openFrom(fp: FromPlan, outer: Scope | null, outerUse: { used: bo
     if (s.query === null) return null;
     const result = runSelect(s.query, ctx, outer, outerUse);
     assert(result.columns.length === s.columns.length, 'derived table width differs from its static column list');
-    return result.rows;
+    return result.rows.map((values): SourceRow => ({ values }));
   });
   let ordered = false;
   // An inner table whose access path does not depend on the outer rows of
   // the join is read once, not once per outer row.
   const invariant = sources.map((s, i) => i > 0 && s.plan !== null && planExprs(s.plan).every((e) => exprDeps(e, sources).sources.size === 0));
-  const kept = new Map<number, (readonly SqlValue[])[]>();
-  const candidates = (i: number, bound: readonly ScopeSource[]): Iterable<readonly SqlValue[]> => {
+  const kept = new Map<number, SourceRow[]>();
+  const candidates = (i: number, bound: readonly ScopeSource[]): Iterable<SourceRow> => {
     const s = sources[i]!;
     if (s.plan === null) return derived[i]!;
     const cached = kept.get(i);
     if (cached) return cached;
-    const scan = scanAccess(s.plan, levelScope(bound, outer, outerUse), ctx, sources.length === 1 ? batch : undefined);
+    // A SELECT reads only the values of its rows, never their ids.
+    const scan = scanAccess(s.plan, levelScope(bound, outer, outerUse), ctx, sources.length === 1 ? batch : undefined, readRowValues);
     if (sources.length === 1) ordered = scan.ordered;
-    if (!invariant[i]) return mapRows(scan.rows);
-    const rows = [...mapRows(scan.rows)];
+    if (!invariant[i]) return scan.rows;
+    const rows = [...scan.rows];
     kept.set(i, rows);
     return rows;
   };
-  function* step(i: number, bound: readonly ScopeSource[], rows: Iterable<readonly SqlValue[]>): Generator<Scope> {
+  // One scope per candidate row serves both its ON and its WHERE checks, and
+  // the row is handled inline rather than through a generator of its own:
+  // this loop runs once per row read.
+  function* step(i: number, bound: readonly ScopeSource[], rows: Iterable<SourceRow>): Generator<Scope> {
     const s = sources[i]!;
-    const emit = function* (values: readonly SqlValue[]): Generator<Scope> {
-      const next = [...bound, { alias: s.alias, columns: s.columns, values }];
+    const last = i === sources.length - 1;
+    let matched = false;
+    for (const { values } of rows) {
+      const source = { alias: s.alias, columns: s.columns, values };
+      const next = bound.length === 0 ? [source] : [...bound, source];
+      const scope = levelScope(next, outer, outerUse);
+      if (s.on.length > 0 && !s.on.every((c) => conditionHolds(c, scope, ctx, 'ON'))) continue;
+      matched = true;
+      if (s.filters.length > 0 && !s.filters.every((c) => conditionHolds(c, scope, ctx, 'WHERE'))) continue;
+      if (last) yield scope;
+      else yield* step(i + 1, next, candidates(i + 1, next));
+    }
+    if (s.join === 'left' && !matched) {
+      const next = [...bound, { alias: s.alias, columns: s.columns, values: s.columns.map(() => NULL_VALUE) }];
       const scope = levelScope(next, outer, outerUse);
       if (!s.filters.every((c) => conditionHolds(c, scope, ctx, 'WHERE'))) return;
-      if (i === sources.length - 1) yield scope;
+      if (last) yield scope;
       else yield* step(i + 1, next, candidates(i + 1, next));
-    };
-    let matched = false;
-    for (const values of rows) {
-      if (s.on.length > 0) {
-        const scope = levelScope([...bound, { alias: s.alias, columns: s.columns, values }], outer, outerUse);
-        if (!s.on.every((c) => conditionHolds(c, scope, ctx, 'ON'))) continue;
-      }
-      matched = true;
-      yield* emit(values);
     }
-    if (s.join === 'left' && !matched) yield* emit(s.columns.map(() => NULL_VALUE));
   }
   // The first source is opened before iteration starts, so that `ordered` is known.
   const first = candidates(0, []);
@@ -216,8 +228,4 @@ export function openFrom(fp: FromPlan, outer: Scope | null, outerUse: { used: bo
 /** The expressions an access path evaluates for its keys. */
 function planExprs(p: AccessPlan): Expr[] {
   return [...p.eq.filter((e): e is Expr => e !== null), ...p.lower.map((b) => b.expr), ...p.upper.map((b) => b.expr), ...(p.inList ?? [])];
-}
-
-function* mapRows(rows: Iterable<{ values: SqlValue[] }>): Generator<readonly SqlValue[]> {
-  for (const r of rows) yield r.values;
 }

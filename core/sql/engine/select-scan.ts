@@ -22,11 +22,14 @@ import { evaluate, type EvalContext, type Scope } from './eval.js';
 import { exactCoerce } from './functions.js';
 import type { Expr } from '../ast.js';
 import type { AccessPlan, Bound } from './planner.js';
-import { readRow, rowIdOfEntry, rowKeyOf, type Row } from './rows.js';
+import { rowIdOfEntry, rowKeyOf, type Row } from './rows.js';
 import type { ColumnSchema, IndexSchema, TableSchema } from './types.js';
 
-export interface ScanResult {
-  rows: Iterable<Row>;
+/** How a stored row's bytes become the row a scan yields: readRow, or readRowValues when the row id is not needed. */
+export type ReadRow<R> = (table: TableSchema, bytes: Uint8Array) => R;
+
+export interface ScanResult<R = Row> {
+  rows: Iterable<R>;
   /** Whether the rows come in the plan's ORDER BY order (false after a fallback to a full scan). */
   ordered: boolean;
 }
@@ -50,19 +53,21 @@ function* scanRange(ctx: EvalContext, start: string, end: string, batch: number 
   yield* ctx.txn.scan(first[first.length - 1]!.key + '\u0000', end);
 }
 
-function* fullTableScan(table: TableSchema, ctx: EvalContext, batch: number | undefined): Generator<Row> {
+function* fullTableScan<R>(table: TableSchema, ctx: EvalContext, batch: number | undefined, read: ReadRow<R>): Generator<R> {
   const r = tablePrefix(table.id);
-  for (const e of scanRange(ctx, r.start, r.end, batch)) yield readRow(table, e.value);
+  // Without a batch the range is read whole: walk its array directly rather than through scanRange.
+  const entries = batch === undefined ? ctx.txn.scan(r.start, r.end) : scanRange(ctx, r.start, r.end, batch);
+  for (const e of entries) yield read(table, e.value);
 }
 
-function fetchRow(table: TableSchema, index: IndexSchema, rowId: string, ctx: EvalContext): Row {
+function fetchRow<R>(table: TableSchema, index: IndexSchema, rowId: string, ctx: EvalContext, read: ReadRow<R>): R {
   const bytes = ctx.txn.get(rowKeyOf(table, rowId));
   if (bytes === null) throw camusError('SystemSpaceCorrupt', `index "${index.name}" of "${table.name}" points at missing row ${rowId}`);
-  return readRow(table, bytes);
+  return read(table, bytes);
 }
 
-function* indexRows(table: TableSchema, index: IndexSchema, start: string, end: string, ctx: EvalContext, batch: number | undefined): Generator<Row> {
-  for (const e of scanRange(ctx, start, end, batch)) yield fetchRow(table, index, rowIdOfEntry(e.key, e.value), ctx);
+function* indexRows<R>(table: TableSchema, index: IndexSchema, start: string, end: string, ctx: EvalContext, batch: number | undefined, read: ReadRow<R>): Generator<R> {
+  for (const e of scanRange(ctx, start, end, batch)) yield fetchRow(table, index, rowIdOfEntry(e.key, e.value), ctx, read);
 }
 
 /** A key value for a column: the exact conversion, or null when there is none. */
@@ -105,22 +110,22 @@ const AFTER = '\u0100';
  * lookup (or the row key itself when the primary key is the row id), else a
  * scan of the key's prefix.
  */
-function* lookup(plan: AccessPlan, key: SqlValue[], base: (values: SqlValue[]) => string, ctx: EvalContext, batch: number | undefined): Generator<Row> {
+function* lookup<R>(plan: AccessPlan, key: SqlValue[], base: (values: SqlValue[]) => string, ctx: EvalContext, batch: number | undefined, read: ReadRow<R>): Generator<R> {
   const { table } = plan;
   const index = plan.index!;
   if (plan.point) {
     if (index.name === PRIMARY_KEY_INDEX && rowIdColumn(table) >= 0) {
       const bytes = ctx.txn.get(rowKeyOf(table, (key[0] as { value: string }).value));
-      if (bytes !== null) yield readRow(table, bytes);
+      if (bytes !== null) yield read(table, bytes);
       return;
     }
     const desc = index.columns.map((k) => k.order === 'desc');
     const entry = ctx.txn.get(indexKey(table.id, index.id, encodeKey(key, desc)));
-    if (entry !== null) yield fetchRow(table, index, rowIdOfEntry('', entry), ctx);
+    if (entry !== null) yield fetchRow(table, index, rowIdOfEntry('', entry), ctx, read);
     return;
   }
   const prefix = base(key);
-  yield* indexRows(table, index, prefix, prefix + AFTER, ctx, batch);
+  yield* indexRows(table, index, prefix, prefix + AFTER, ctx, batch, read);
 }
 
 function* chain<T>(parts: Iterable<T>[]): Generator<T> {
@@ -153,11 +158,11 @@ function isNumber(v: SqlValue): boolean {
  * The rows an access path yields for the current outer row. `batch` is how
  * many rows the consumer expects to need, when it may stop early.
  */
-export function scanAccess(plan: AccessPlan, scope: Scope | null, ctx: EvalContext, batch: number | undefined): ScanResult {
+export function scanAccess<R>(plan: AccessPlan, scope: Scope | null, ctx: EvalContext, batch: number | undefined, read: ReadRow<R>): ScanResult<R> {
   const { table, index } = plan;
-  const fallback = (): ScanResult => ({ rows: fullTableScan(table, ctx, batch), ordered: false });
-  const empty: ScanResult = { rows: [], ordered: true };
-  if (index === null) return { rows: fullTableScan(table, ctx, batch), ordered: plan.ordered };
+  const fallback = (): ScanResult<R> => ({ rows: fullTableScan(table, ctx, batch, read), ordered: false });
+  const empty: ScanResult<R> = { rows: [], ordered: true };
+  if (index === null) return { rows: fullTableScan(table, ctx, batch, read), ordered: plan.ordered };
   const columns = index.columns.map((k) => table.columns.find((c) => c.name === k.column));
   if (columns.some((c) => c === undefined)) return fallback();
   const cols = columns as ColumnSchema[];
@@ -181,11 +186,11 @@ export function scanAccess(plan: AccessPlan, scope: Scope | null, ctx: EvalConte
   if (plan.inList !== null) {
     const keys = listKeys(plan.inList, cols[eq.length]!, desc[eq.length]!, scope, ctx);
     if (keys === null) return fallback();
-    const lookups = keys.map((k) => lookup(plan, [...eq, k], base, ctx, batch));
+    const lookups = keys.map((k) => lookup(plan, [...eq, k], base, ctx, batch, read));
     return { rows: chain(lookups), ordered: plan.ordered };
   }
   // At most one row is in every order.
-  if (plan.point || plan.eq.length === cols.length) return { rows: lookup(plan, eq, base, ctx, batch), ordered: plan.point || plan.ordered };
+  if (plan.point || plan.eq.length === cols.length) return { rows: lookup(plan, eq, base, ctx, batch, read), ordered: plan.point || plan.ordered };
 
   const prefix = base(eq);
   let start = prefix;
@@ -213,5 +218,5 @@ export function scanAccess(plan: AccessPlan, scope: Scope | null, ctx: EvalConte
     }
     if (start >= end) return empty;
   }
-  return { rows: indexRows(table, index, start, end, ctx, batch), ordered: plan.ordered };
+  return { rows: indexRows(table, index, start, end, ctx, batch, read), ordered: plan.ordered };
 }

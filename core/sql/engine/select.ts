@@ -15,7 +15,7 @@
 
 import type { Expr, IntLiteral, Param, Select } from '../ast.js';
 import { formatExpr } from '../format.js';
-import { compareTuples, NULL_VALUE, type SqlValue } from '../encoding.js';
+import { NULL_VALUE, type SqlValue } from '../encoding.js';
 import { Accumulator, checkGrouped, collectAggregates } from './aggregate.js';
 import { conditionHolds, evaluate, preparedOnce, rowScope, withSubqueryCache, type EvalContext, type Scope } from './eval.js';
 import { invalid, typeName } from './functions.js';
@@ -25,7 +25,8 @@ import { checkNames } from './select-names.js';
 import { analyzeFrom, openFrom, outputItems, planFrom, type FromPlan, type OutputItem } from './select-from.js';
 import { scanAccess } from './select-scan.js';
 import { explainLines } from './select-explain.js';
-import type { Row } from './rows.js';
+import { sortedOrder } from './sort.js';
+import { readRow, type Row } from './rows.js';
 import type { QueryResult, TableSchema } from './types.js';
 
 type OrderKey = { kind: 'output'; index: number; desc: boolean } | { kind: 'expr'; expr: Expr; desc: boolean };
@@ -62,7 +63,7 @@ export function findRows(table: TableSchema, alias: string, where: Expr | null, 
   const out: Row[] = [];
   checkNames(parts, [sources]);
   if (parts.some((p) => collectAggregates([p]).length > 0)) throw invalid('aggregate functions are not allowed in WHERE');
-  for (const row of scanAccess(plan, null, c, undefined).rows) {
+  for (const row of scanAccess(plan, null, c, undefined, readRow).rows) {
     const scope = rowScope(table, alias, row);
     if (parts.every((p) => conditionHolds(p, scope, c, 'WHERE'))) out.push(row);
   }
@@ -183,9 +184,16 @@ function tupleKey(values: readonly SqlValue[]): string {
   );
 }
 
-interface OutRow {
-  values: SqlValue[];
-  keys: SqlValue[];
+/**
+ * Where a select-list column of this level's FROM sources sits in a scope of
+ * this level (scope.sources[source].values[column]), or null for any other
+ * expression. resolveRef resolves exactly as evaluation does, so reading the
+ * slot gives what evaluate() would return, without its name lookups per row.
+ */
+function directColumn(e: Expr, sources: readonly LevelSource[]): { source: number; column: number } | null {
+  if (e.kind !== 'column') return null;
+  const t = resolveRef(e, sources);
+  return t.kind === 'source' ? { source: t.source, column: t.column } : null;
 }
 
 /** The sources of each enclosing query level, innermost first. */
@@ -206,35 +214,47 @@ export function runSelect(stmt: Select, ctx: EvalContext, outer: Scope | null, o
   const mayStream = !p.grouped && (p.order.length === 0 || single?.plan?.ordered === true);
   const opened = openFrom(p.from, outer, outerUse, ctx, mayStream ? wanted : undefined);
   const needsSort = p.order.length > 0 && !opened.ordered;
-  const project = (scope: Scope): OutRow => {
-    const values = p.items.map((i) => evaluate(i.expr, scope, ctx));
-    const keys = needsSort ? p.order.map((k) => (k.kind === 'output' ? values[k.index]! : evaluate(k.expr, scope, ctx))) : [];
-    return { values, keys };
-  };
+  // The output rows, and when sorting, each ORDER BY key as a column of its
+  // own (one array per key, indexed like `out`): no per-row key arrays.
+  const out: SqlValue[][] = [];
+  const keys: SqlValue[][] = needsSort ? p.order.map(() => []) : [];
   const seen = p.stmt.distinct ? new Set<string>() : null;
-  const out: OutRow[] = [];
-  const accept = (r: OutRow): void => {
+  const direct = p.items.map((i) => directColumn(i.expr, p.from.sources));
+  const accept = (scope: Scope): void => {
+    // Sized up front: a result holds one of these per row, and growing by push would over-allocate each.
+    const values = new Array<SqlValue>(p.items.length);
+    for (let c = 0; c < p.items.length; c++) {
+      const d = direct[c]!;
+      values[c] = d === null ? evaluate(p.items[c]!.expr, scope, ctx) : scope.sources[d.source]!.values[d.column]!;
+    }
+    if (needsSort) {
+      for (let k = 0; k < p.order.length; k++) {
+        const o = p.order[k]!;
+        keys[k]!.push(o.kind === 'output' ? values[o.index]! : evaluate(o.expr, scope, ctx));
+      }
+    }
     if (seen !== null) {
-      const key = tupleKey(r.values);
-      if (seen.has(key)) return;
+      const key = tupleKey(values);
+      if (seen.has(key)) {
+        for (const column of keys) column.pop();
+        return;
+      }
       seen.add(key);
     }
-    out.push(r);
+    out.push(values);
   };
   if (p.grouped) {
-    for (const scope of groupScopes(p, opened.scopes, outer, outerUse, ctx)) accept(project(scope));
+    for (const scope of groupScopes(p, opened.scopes, outer, outerUse, ctx)) accept(scope);
   } else {
     for (const scope of opened.scopes) {
-      accept(project(scope));
+      accept(scope);
       if (!needsSort && wanted !== undefined && out.length >= wanted) break;
     }
   }
-  if (needsSort) {
-    const desc = p.order.map((k) => k.desc);
-    out.sort((a, b) => compareTuples(a.keys, b.keys, desc));
-  }
   const end = p.limit === null ? out.length : p.offset + p.limit;
-  return { kind: 'rows', columns, rows: out.slice(p.offset, end).map((r) => r.values) };
+  if (!needsSort) return { kind: 'rows', columns, rows: out.slice(p.offset, end) };
+  const order = sortedOrder(keys, p.order.map((k) => k.desc), out.length);
+  return { kind: 'rows', columns, rows: order.slice(p.offset, end).map((i) => out[i]!) };
 }
 
 /** One scope per group that passes HAVING, carrying the group's aggregate values. */
