@@ -225,9 +225,9 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
       const moved = touched.some((t, g) => t && this.replicas[g]!.raft.log.applied !== applied[g]);
       if (!moved) return first.ok ? this.commitWith(view, first.value, reply) : reply(first.failure);
       const readTs = first.ok ? this.fastReadTs(view) : null;
-      if (readTs !== null) {
+      if (first.ok && readTs !== null) {
         view.markCommitted();
-        return reply({ status: 'committed', commitTs: readTs, value: first.ok ? first.value : (null as T) });
+        return reply({ status: 'committed', commitTs: readTs, value: first.value });
       }
       this.begin((b) => {
         if (b.status !== 'ok') return reply(b.status === 'failed' ? b : { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'begin timed out; retry' });
