@@ -79,6 +79,12 @@ export class TxnView {
     return this.storeOf(partitionOf(key, this.partitions)).get(key, this.snapshotTs).value;
   }
 
+  /** The commit timestamp of the committed version of key at the snapshot (own writes aside), not recorded (see KvTxn.versionTs). */
+  versionTs(key: string): Timestamp | null {
+    this.ensureOpen();
+    return this.storeOf(partitionOf(key, this.partitions)).get(key, this.snapshotTs).versionTs;
+  }
+
   put(key: string, value: Uint8Array): void {
     this.ensureOpen();
     this.writes.set(key, value);

@@ -1,3 +1,4 @@
+import { assertNever } from '../../core/assert.js';
 import { int64Value, stringValue, type SqlValue } from '../../core/sql/encoding.js';
 import { SqlSession, type SqlOutcome } from '../../core/sql/session.js';
 import type { TxnNode } from '../../core/txn/node.js';
@@ -20,7 +21,7 @@ export interface SqlWorkloadOptions extends ClientOptions {
 /** One statement of a planned transaction, and what to record of its result. */
 type Step = { sql: string; params: [string, SqlValue][] };
 type Planned = { f: 'append'; key: number; value: number } | { f: 'r'; key: number };
-export type SqlOp = { f: 'list-append'; planned: Planned[] } | { f: 'on-call'; me: string; goOff: boolean };
+export type SqlOp = { f: 'list-append'; planned: Planned[] } | { f: 'on-call'; me: string; goOff: boolean } | { f: 'ddl'; sql: string };
 
 /** The SQL workload's replay: client scripts, plus the nodes the schema setup went to, attempt by attempt. */
 export type SqlSource = { kind: 'draw' } | { kind: 'replay'; clients: readonly ClientScript<SqlOp>[]; setupNodes: readonly number[] };
@@ -40,6 +41,11 @@ const table = (key: number) => `la${(key % TABLES) + 1}`;
  *    is on call (read the count, then update their own row). Each alone keeps
  *    someone on call; two at once under snapshot isolation would both leave
  *    (write skew). Every committed count read must be at least one.
+ *  - Now and then a DDL on a list-append table (a column added or dropped,
+ *    which rewrites every row), autocommit, so statements meet schema
+ *    changes: epoch conflicts, and catalogs read from replicas behind the
+ *    table's (see core/sql/engine/catalog.ts). Its own outcome is not
+ *    checked; the histories around it are.
  */
 export class SqlWorkload {
   readonly history: Txn[] = [];
@@ -60,7 +66,7 @@ export class SqlWorkload {
     private readonly source: SqlSource = { kind: 'draw' },
   ) {
     const ops: OpSource<SqlOp> = source.kind === 'draw' ? source : { kind: 'replay', clients: source.clients };
-    this.clients = new Clients(world, rng, opts, ops, () => this.draw(), (client, op, nowMs) => (op.f === 'on-call' ? this.onCall(op, nowMs) : this.listAppend(client, op.planned, nowMs)));
+    this.clients = new Clients(world, rng, opts, ops, () => this.draw(), (client, op, nowMs) => this.call(client, op, nowMs));
   }
 
   recorded(): ClientScript<SqlOp>[] {
@@ -69,6 +75,10 @@ export class SqlWorkload {
 
   /** The next operation; the order of draws is part of every seed's trace hash. */
   private draw(): SqlOp {
+    if (this.rng.chance(0.03)) {
+      const t = `la${this.rng.int(1, TABLES)}`;
+      return { f: 'ddl', sql: this.rng.chance(0.5) ? `ALTER TABLE ${t} ADD COLUMN extra INT64` : `ALTER TABLE ${t} DROP COLUMN extra` };
+    }
     if (!this.rng.chance(0.25)) return { f: 'list-append', planned: this.plan() };
     const me = `e${this.rng.int(1, this.opts.engineers)}`;
     return { f: 'on-call', me, goOff: this.rng.chance(0.6) };
@@ -123,6 +133,34 @@ export class SqlWorkload {
     if (this.ready) return;
     this.ready = true;
     this.clients.start();
+  }
+
+  private call(client: number, op: SqlOp, nowMs: number): PlannedCall<SqlValue[][][]> {
+    switch (op.f) {
+      case 'list-append':
+        return this.listAppend(client, op.planned, nowMs);
+      case 'on-call':
+        return this.onCall(op, nowMs);
+      case 'ddl':
+        return this.ddl(op.sql);
+      default:
+        return assertNever(op, 'SQL operation');
+    }
+  }
+
+  /** One autocommit DDL statement; a refusal (the column exists, or does not) is a failed call like any other. */
+  private ddl(sql: string): PlannedCall<SqlValue[][][]> {
+    return {
+      send: (node, answer) =>
+        this.world.session<CallStatus>(
+          node,
+          (s, reply) => s.execute(sql, new Map(), (o) => reply(o.status === 'ok' ? 'ok' : o.status === 'timeout' ? 'indeterminate' : 'failed')),
+          (status) => answer(status),
+        ),
+      done: (status) => {
+        this.counted[status]++;
+      },
+    };
   }
 
   private plan(): Planned[] {

@@ -14,6 +14,16 @@
 // make the database's metadata partition a participant of its commit; that
 // would turn every single-row INSERT into a two-phase commit.
 //
+// The peek may come from a replica that is behind the table's: a statement
+// runs before its replicas are confirmed current (TxnNode.execute), and a
+// writing one is never confirmed, since validation covers what it recorded.
+// Every DDL that writes a table's epoch writes the schema key in the same
+// transaction, at the same commit timestamp, and the epoch is always written
+// as a value (GC keeps a key's newest value), so a catalog whose version is
+// older than the epoch of a table it lists has missed a DDL on that table:
+// the statement fails with CADB0504 (retryable; TxnNode.execute then runs it
+// again on confirmed replicas) instead of writing to a dropped or altered table.
+//
 // Whether a database exists is its system key ({database}/meta/system). There
 // is no other global list of databases in the key space, and finding them by
 // scanning for system keys would touch every partition, so CREATE and DROP
@@ -29,6 +39,7 @@
 // table and are 'x' and a number from the same counter.
 
 import { camusError } from '../../errors.js';
+import { compareTs } from '../../hlc.js';
 import { utf8Decode, utf8Encode } from '../../util/codec.js';
 import type { Expr } from '../ast.js';
 import { isSafeId, schemaKey, systemKey, tableEpochKey } from '../keys.js';
@@ -96,12 +107,17 @@ export function loadCatalogForStatement(txn: KvTxn, database: string): Catalog {
     if (raw !== null) decoded.set(raw, shared);
   }
   const c: Catalog = { tables: shared.tables, nextId: shared.nextId };
+  const catalogTs = txn.versionTs?.(schemaKey(database)) ?? null;
   const used = new Set<string>();
   c.use = (t) => {
     const key = t === null ? schemaKey(database) : tableEpochKey(t.id);
     if (used.has(key)) return;
     used.add(key);
     txn.get(key);
+    const epochTs = t === null || catalogTs === null ? null : (txn.versionTs?.(key) ?? null);
+    if (epochTs !== null && compareTs(epochTs, catalogTs!) > 0) {
+      throw camusError('TransactionMustRetry', `the catalog read on this node is older than table "${t!.name}"; retry`);
+    }
   };
   return c;
 }
@@ -132,13 +148,16 @@ export function saveCatalog(txn: KvTxn, database: string, c: Catalog): void {
 
 /**
  * Marks a table changed or dropped, so every statement that used it conflicts
- * with this DDL (see the header). A delete is enough: it lays a new version
- * (a tombstone) that a reader's recorded version no longer matches, and
- * leaves nothing behind once GC passes it.
+ * with this DDL (see the header). The caller writes the schema key in the
+ * same transaction. A value, not a delete: GC would drop a tombstone, and
+ * with it what tells a statement that its catalog missed this DDL.
  */
 export function bumpTableEpoch(txn: KvTxn, tableId: string): void {
-  txn.delete(tableEpochKey(tableId));
+  txn.put(tableEpochKey(tableId), EPOCH_MARK);
 }
+
+/** The epoch's value: only its version matters. */
+const EPOCH_MARK = new Uint8Array([1]);
 
 /** A table by (lower-case) name, or null; recorded as a dependency of the statement (see the header). */
 export function findTable(c: Catalog, name: string): TableSchema | null {

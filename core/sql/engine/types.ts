@@ -5,6 +5,7 @@
 // transaction against a KvTxn, and everything it needs from the world (new
 // object ids, the current time for GEN_ID) comes through ExecContext.
 
+import type { Timestamp } from '../../hlc.js';
 import type { ColumnType, SortOrder } from '../ast.js';
 import type { SqlValue } from '../encoding.js';
 
@@ -23,6 +24,12 @@ export interface KvTxn {
    * the transaction another way (the catalog: see catalog.ts).
    */
   peek(key: string): Uint8Array | null;
+  /**
+   * The commit timestamp of the committed version of key this transaction
+   * sees (its own writes aside), or null for none; recorded nowhere. Optional:
+   * a view without it skips the checks that use it (see catalog.ts).
+   */
+  versionTs?(key: string): Timestamp | null;
   /** Live rows of [start, end) in key order, at most `limit`. */
   scan(start: string, end: string, limit?: number): { key: string; value: Uint8Array }[];
   put(key: string, value: Uint8Array): void;
