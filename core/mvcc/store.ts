@@ -186,7 +186,7 @@ export class MvccStore {
     if (proposedTs !== undefined) assertTs(proposedTs, 'proposedTs');
     const commitTs = proposedTs === undefined ? v.minCommitTs : tsMax(proposedTs, v.minCommitTs);
     this.install(t.writes, commitTs);
-    this.mark(t.reads.map((r) => r.key), t.ranges, commitTs);
+    if (t.writes.length === 0) this.mark(t.reads.map((r) => r.key), t.ranges, commitTs);
     const result: CommitResult = { ok: true, commitTs };
     this.remember(t.txnId, t.snapshotTs, result);
     return result;
@@ -257,7 +257,7 @@ export class MvccStore {
     );
     unlockPrepared(this.s, p);
     this.install(p.writes, commitTs);
-    this.mark(p.readKeys, p.ranges, commitTs);
+    if (p.writes.length === 0) this.mark(p.readKeys, p.ranges, commitTs);
     this.remember(txnId, p.snapshotTs, { ok: true, commitTs });
     return 'committed';
   }
@@ -290,7 +290,12 @@ export class MvccStore {
     }
   }
 
-  /** Raises the read markers of the keys and ranges read to ts. */
+  /**
+   * Raises the read markers of the keys and ranges read to ts. Only for a
+   * transaction that wrote nothing here: one that did raised highTs to ts,
+   * and every later write already lands above highTs, so its markers would
+   * order nothing (and cost a record per key read).
+   */
   private mark(keys: readonly string[], ranges: readonly { start: string; end: string }[], ts: Timestamp): void {
     for (const key of keys) {
       const cur = this.s.pointMarks.get(key);

@@ -22,7 +22,8 @@
 //   aborts the later writer as the design asks (first committer wins).
 //
 // After a successful commit at C, the store raises the read markers of the
-// transaction's reads to C, so later writers are ordered after it.
+// transaction's reads to C, so later writers are ordered after it; unless the
+// transaction wrote in this partition, which raised highTs to C already.
 
 import { assert } from '../assert.js';
 import { assertTs, compareTs, nextTs, tsEquals, tsMax, type Timestamp } from '../hlc.js';

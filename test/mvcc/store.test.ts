@@ -224,7 +224,7 @@ describe('commands', () => {
     expect(s.commitDirect({ ...refused, snapshotTs: ts(40) })).toMatchObject({ ok: false, reason: 'write-write' });
   });
 
-  it('resolve commits intents at the decided ts, raises markers, and is idempotent', () => {
+  it('resolve commits intents at the decided ts, orders later writes of what it read after it, and is idempotent', () => {
     const s = new MvccStore();
     put(s, 10, { a: 'a1', r: 'r1' });
     const vote = s.prepare(txn(20, { a: 'a2', n: 'n1' }, [read(s, 'r', 20)], [scanned(s, 'x', 'y', 20)], 'T'), 'rec');
@@ -236,8 +236,10 @@ describe('commands', () => {
     expect(text(s.get('a', ts(40)).value)).toBe('a2');
     expect(text(s.get('a', ts(39)).value)).toBe('a1');
     expect(s.get('n', ts(40)).versionTs).toEqual(ts(40));
-    expect(s.readTs('r')).toEqual(ts(40));
-    expect(s.readTs('x\u0001')).toEqual(ts(40));
+    // It wrote here, so highTs (40) orders every later write after it; no marker is needed.
+    expect(s.readTs('r')).toEqual(ts(0));
+    expect(s.minWriteTs(['r'])).toEqual(ts(40, 1));
+    expect(s.minWriteTs(['x\u0001'])).toEqual(ts(40, 1));
     expect(s.preparedIds()).toEqual([]);
     const digest = s.digest();
     expect(s.resolve('T', { commitTs: ts(40) })).toBe('noop');
@@ -356,7 +358,7 @@ describe('scale', () => {
     expect(page.rows.map((r) => r.key)).toEqual(Array.from({ length: 100 }, (_, i) => k(50_000 + i)));
     const range = { start: k(10_000), end: k(20_000), observedHash: s.rangeHash(k(10_000), k(20_000), ts(2000)) };
     expect(s.commitDirect(txn(2000, { [k(5)]: 'x' }, [], [range]), ts(2001)).ok).toBe(true);
-    expect(s.readTs(k(15_000))).toEqual(ts(2001));
+    expect(s.minWriteTs([k(15_000)])).toEqual(ts(2001, 1));
     s.gc(ts(1500));
     expect(s.keyCount).toBe(100_000);
     expect(text(s.get(k(5), ts(3000)).value)).toBe('x');
