@@ -205,9 +205,13 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
    * every read in log order, so a read from a stale replica aborts the
    * transaction instead of corrupting anything (and a retry finds the replica
    * caught up). If it only read, or failed, its answer is only as good as the
-   * replicas' currency, so the replicas it touched are confirmed first. If
-   * none of them applied anything meanwhile, the answer stands: everything
-   * committed before the transaction began had been applied when it read.
+   * replicas' currency, so they are confirmed first: for a read-only answer
+   * the partitions of its recorded reads (the SQL catalog, only peeked, is
+   * checked against the tables it lists, whose epochs are among those reads:
+   * see core/sql/engine/catalog.ts), for a failure every partition it
+   * touched. If none of them applied anything meanwhile, the answer stands:
+   * everything committed before the transaction began had been applied when
+   * it read.
    * If one did, a read-only answer still stands when the read-only fast path
    * finds its reads unchanged in the replica's current state; otherwise the
    * program runs again on a view taken after confirming every partition.
@@ -218,11 +222,11 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     const view = this.viewNow(touched);
     const first = runProgram(program, view);
     if (first.ok && view.writes.size > 0) return this.commitWith(view, first.value, reply);
-    const count = touched.reduce((n, t) => n + (t ? 1 : 0), 0);
-    this.confirm((g) => touched[g] === true, count, (failed) => {
+    const rests = first.ok ? view.readPartitions() : new Set(touched.flatMap((t, g) => (t ? [g] : [])));
+    this.confirm((g) => rests.has(g), rests.size, (failed) => {
       if (failed) return reply(failed);
       view.currentAt = applied;
-      const moved = touched.some((t, g) => t && this.replicas[g]!.raft.log.applied !== applied[g]);
+      const moved = [...rests].some((g) => this.replicas[g]!.raft.log.applied !== applied[g]);
       if (!moved) return first.ok ? this.commitWith(view, first.value, reply) : reply(first.failure);
       const readTs = first.ok ? this.fastReadTs(view) : null;
       if (first.ok && readTs !== null) {

@@ -120,6 +120,14 @@ export class TxnView {
     return rows as ViewRow[];
   }
 
+  /** The partitions holding what this transaction read and recorded (point reads and scans); peeks aside. */
+  readPartitions(): Set<number> {
+    const out = new Set<number>();
+    for (const key of this.reads.keys()) out.add(partitionOf(key, this.partitions));
+    for (const r of this.ranges) out.add(r.group);
+    return out;
+  }
+
   /** The transaction split by partition: what each participant must validate and install. Sorted by partition. */
   byPartition(txnId: string): Map<number, TxnWrites> {
     const parts = new Map<number, { reads: PointRead[]; ranges: RangeRead[]; writes: Write[] }>();

@@ -4,6 +4,8 @@ import { stringValue } from '../../core/sql/encoding.js';
 import { SqlSession, type SqlOutcome } from '../../core/sql/session.js';
 import { TxnNode } from '../../core/txn/node.js';
 import { World } from '../../sim/world.js';
+import { partitionOf } from '../../core/cluster/partitions.js';
+import { schemaKey } from '../../core/sql/keys.js';
 
 // SQL sessions on a simulated three-node, three-partition cluster.
 
@@ -99,6 +101,27 @@ describe('SQL sessions on a cluster', () => {
     // Garbage collection may add an entry of its own here and there; the inserts add one each, all in one partition.
     expect(grown.filter((n) => n >= 10)).toHaveLength(1);
     expect(grown.reduce((a, b) => a + b, 0)).toBeLessThan(14);
+  });
+
+  it('a read-only statement confirms only the partition it read; the catalog it peeked is checked against the table epoch instead', () => {
+    const world = cluster('sql/confirm-reads');
+    // A database whose catalog lives in another partition than its first table.
+    const db = ['d', 'e', 'f', 'g', 'h'].find((n) => partitionOf(schemaKey(n), 3) !== partitionOf(`${n}.t1:r`, 3))!;
+    const s = new SqlSession(world.slots[1]!.node!, db);
+    exec(world, s, `CREATE DATABASE ${db}`);
+    exec(world, s, 'CREATE TABLE t (k INT64 PRIMARY KEY, v STRING)');
+    exec(world, s, 'INSERT INTO t (k, v) VALUES (1, "a")');
+    const node = world.slots[1]!.node!;
+    const asked = new Set<number>();
+    node.groups.forEach((r, g) => {
+      const read = r.read.bind(r);
+      r.read = (...args: Parameters<typeof read>) => {
+        asked.add(g);
+        return read(...args);
+      };
+    });
+    expect(rows(exec(world, s, 'SELECT v FROM t WHERE k = 1'))).toEqual([['a']]);
+    expect([...asked]).toEqual([partitionOf(`${db}.t1:r`, 3)]);
   });
 
   it('ROLLBACK discards; a failing statement inside a transaction leaves it open and unchanged', () => {
