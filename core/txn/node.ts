@@ -29,7 +29,11 @@ export interface TxnNodeOptions extends Omit<HostOptions, 'groups'> {
   /** How often the leader proposes garbage collection, and how much history (local ms) it keeps. */
   gcIntervalMs?: number;
   gcWindowMs?: number;
-  /** A prepared transaction or an unfinished record this old (local ms at its leader) is settled by recovery. */
+  /**
+   * A prepared transaction or an unfinished record this old is settled by
+   * recovery; its age is counted in its leader's ticks (monotonic), so a
+   * clock jump cannot postpone it.
+   */
   staleTxnMs?: number;
   /** Builds each partition's state machine; tests pass one with a deliberately broken rule. */
   makeStateMachine?: () => PartitionStateMachine;
@@ -72,7 +76,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     // A transaction id must never repeat, even across restarts of this node: a
     // random incarnation tag (from the injected randomness) keeps them apart.
     this.txnIdPrefix = `${opts.id}.${io.random.int(0, 0x7fffffff).toString(36)}${io.random.int(0, 0x7fffffff).toString(36)}`;
-    this.recovery = new Recovery(this, io.clock, opts.staleTxnMs ?? opts.requestTimeoutMs);
+    this.recovery = new Recovery(this, opts.tickMs, opts.staleTxnMs ?? opts.requestTimeoutMs);
   }
 
   private get txnOpts(): TxnNodeOptions {
@@ -112,7 +116,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     const tickMs = this.opts.tickMs;
     const every = (ms: number) => ticks % Math.max(1, Math.round(ms / tickMs)) === 0;
     if (every(this.txnOpts.gcIntervalMs ?? 2_000)) this.proposeGc();
-    if (every(Math.max(tickMs, (this.txnOpts.staleTxnMs ?? this.opts.requestTimeoutMs) / 4))) this.recovery.scan();
+    if (every(Math.max(tickMs, (this.txnOpts.staleTxnMs ?? this.opts.requestTimeoutMs) / 4))) this.recovery.scan(ticks);
   }
 
   /**
