@@ -20,8 +20,11 @@ export { TxnView } from './view.js';
 export type TxnOutcome<T> =
   | { status: 'committed'; commitTs: Timestamp; value: T }
   | { status: 'aborted'; code: string; message: string }
-  | { status: 'failed'; code: string; message: string }
+  | TxnFailed
   | { status: 'timeout' };
+
+/** A transaction that did not and will not commit (TxnOutcome's failed). */
+type TxnFailed = { status: 'failed'; code: string; message: string };
 
 export interface TxnNodeOptions extends Omit<HostOptions, 'groups'> {
   /** Partitions (Raft groups) of the cluster: the initial_partitions setting. Default 1. */
@@ -140,7 +143,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
    * reachable leader.
    */
   begin(reply: (o: Outcome<TxnView>) => void): void {
-    this.confirm(ALL, this.partitions, (failed) => {
+    this.confirm(this.replicas.map((_, g) => g), (failed) => {
       if (failed) return reply(failed);
       const view = this.viewNow(null);
       view.currentAt = this.appliedIndexes();
@@ -150,18 +153,17 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
   }
 
   /**
-   * Confirms the replicas of the partitions `which` selects current (one
+   * Confirms the replicas of the partitions `groups` current (one
    * ReadIndex each; the heartbeats they ride share frames), then calls
    * `done(null)`, or `done(failed)` (retryable) when one has no reachable
    * leader. Once every confirmation has answered, each of these replicas has
    * applied everything committed before this call.
    */
-  private confirm(which: (g: number) => boolean, count: number, done: (failed: { status: 'failed'; code: string; message: string } | null) => void): void {
-    let pending = count;
-    let failed: { status: 'failed'; code: string; message: string } | null = null;
+  private confirm(groups: readonly number[], done: (failed: TxnFailed | null) => void): void {
+    let pending = groups.length;
+    let failed: TxnFailed | null = null;
     if (pending === 0) return done(null);
-    for (let g = 0; g < this.partitions; g++) {
-      if (!which(g)) continue;
+    for (const g of groups) {
       this.replicas[g]!.read(
         () => null,
         (o) => {
@@ -226,11 +228,11 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     const view = this.viewNow(touched);
     const first = runProgram(program, view);
     if (first.ok && view.writes.size > 0) return this.commitWith(view, first.value, reply);
-    const rests = first.ok ? view.readPartitions() : new Set(touched.flatMap((t, g) => (t ? [g] : [])));
-    this.confirm((g) => rests.has(g), rests.size, (failed) => {
+    const rests = first.ok ? [...view.readPartitions()].sort((a, b) => a - b) : touched.flatMap((t, g) => (t ? [g] : []));
+    this.confirm(rests, (failed) => {
       if (failed) return reply(failed);
       view.currentAt = applied;
-      const moved = [...rests].some((g) => this.replicas[g]!.raft.log.applied !== applied[g]);
+      const moved = rests.some((g) => this.replicas[g]!.raft.log.applied !== applied[g]);
       if (!moved) return first.ok ? this.commitWith(view, first.value, reply) : reply(first.failure);
       const readTs = first.ok ? this.fastReadTs(view) : null;
       if (first.ok && readTs !== null) {
@@ -388,9 +390,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
   }
 }
 
-const ALL = () => true;
-
-type ProgramRun<T> = { ok: true; value: T } | { ok: false; failure: { status: 'failed'; code: string; message: string } };
+type ProgramRun<T> = { ok: true; value: T } | { ok: false; failure: TxnFailed };
 
 /** Runs a transaction program; a CamusError it throws is its failure, anything else a bug that propagates. */
 function runProgram<T>(program: (tx: TxnView) => T, view: TxnView): ProgramRun<T> {
