@@ -15,9 +15,10 @@
 //
 // Every server is started here, recorded by pid and stopped by pid (also on
 // error and Ctrl-C); data lives in temp dirs removed at the end (--keep keeps
-// them). Load: a closed loop of N workers over fetch with keep-alive, spread
+// them). Load: a closed loop of N workers over HTTP/1.1 keep-alive, spread
 // over the nodes' HTTP endpoints (worker w talks to node w mod 3), a warmup
-// per point, latencies in a histogram (bench/lib/loadgen.ts).
+// per point, latencies in a histogram (bench/lib/loadgen.ts). CamusDB runs
+// compiled, as the docker image runs it (bench/lib/build.ts).
 
 import { partitionOf } from '../core/cluster/partitions.js';
 import { spawnSync } from 'node:child_process';
@@ -518,6 +519,7 @@ async function main() {
     parts: [...parts],
     settings: S,
     client: clientName(),
+    server: process.env.CAMUS_BENCH_FROM_SOURCE === '1' ? 'TypeScript sources through tsx' : 'compiled by tsc (bench/.build), as deployed',
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => +x.toFixed(2)), node: process.version },
   };
   const runners: Record<Part, () => Promise<unknown> | unknown> = { cluster: clusterPart, standalone: standalonePart, scan: scanPart, sim: simPart, memory: memoryPart };

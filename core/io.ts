@@ -40,6 +40,15 @@ export interface Disk {
    */
   write(ops: readonly DiskOp[], onDurable: () => void): void;
   /**
+   * Queues `ops` as one atomic batch, in order with every other batch, that
+   * nobody waits for: no fsync of its own. It becomes durable with the next
+   * batch written through write() (the fsync covers everything before it).
+   * A crash may lose it, and then every batch after it as well, never one
+   * before it (durable batches stay a prefix of the batches written). For
+   * records that recovery can rebuild from durable ones when they are lost.
+   */
+  writeLazy(ops: readonly DiskOp[]): void;
+  /**
    * Everything durable when the process started, keyed as written. Read once at
    * start-up (recovery); values are verified by the core's own checksums.
    */

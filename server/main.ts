@@ -9,7 +9,7 @@ import { loadSettings, parseFlags, resolveCluster, USAGE, type ServerConfig } fr
 import { attachApi, createApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { ServerNode } from './node.js';
-import { LoopWarmer } from './warm.js';
+import { LoopWarmer, PEER_HOLD_MS } from './warm.js';
 
 /** Exit codes: 0 clean stop, 1 runtime failure (port in use, disk failed), 2 invalid configuration. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -52,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
 
   try {
-    node = await ServerNode.start(cfg, log, { onFatal: () => void stop('disk failure', 1) });
+    node = await ServerNode.start(cfg, log, { onFatal: () => void stop('disk failure', 1), onRequestTraffic: () => warmer.touch(PEER_HOLD_MS) });
   } catch (e) {
     log.error({ err: String(e) }, 'the node could not start');
     process.stderr.write(`camusdb: the node could not start: ${(e as Error).message}\n`);

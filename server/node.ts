@@ -13,6 +13,7 @@ import { PARTITION_RESULT_CODEC } from '../core/txn/result-codec.js';
 import { TxnNode, type TxnNodeOptions } from '../core/txn/node.js';
 import type { ServerConfig } from './config.js';
 import { formatHostPort } from './config.js';
+import { isRequestTraffic } from './warm.js';
 import { LevelDisk } from './disk/level-disk.js';
 import { wallClockIo } from './io.js';
 import { SILENT_LOG, type Logger } from './log.js';
@@ -65,6 +66,8 @@ export interface NodeDeps {
   nodeOptions?: Partial<TxnNodeOptions>;
   /** Called once if the disk fails; the default logs (main exits the process). */
   onFatal?(e: Error): void;
+  /** Called for each peer message that serves a request (not an idle heartbeat); main keeps the loop awake on it. */
+  onRequestTraffic?(): void;
 }
 
 export interface PartitionStatus {
@@ -134,7 +137,10 @@ export class ServerNode {
         listenPort: cfg.raftPort,
         peers,
         secret: cfg.clusterSecret || DEFAULT_CLUSTER_SECRET,
-        onMessage: (m) => deliver(m),
+        onMessage: (m) => {
+          if (deps.onRequestTraffic && isRequestTraffic(m)) deps.onRequestTraffic();
+          deliver(m);
+        },
         log,
       };
       transport = deps.makeTransport ? deps.makeTransport(topts) : new TcpTransport({ ...topts, results: PARTITION_RESULT_CODEC });

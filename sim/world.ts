@@ -248,6 +248,9 @@ export class World<N extends SimNode = SimNode> {
         write: (ops, onDurable) => {
           if (slot.incarnation === inc) slot.disk.write(ops, onDurable);
         },
+        writeLazy: (ops) => {
+          if (slot.incarnation === inc) slot.disk.writeLazy(ops);
+        },
         recovered: () => slot.disk.recovered(),
       },
       timer: {

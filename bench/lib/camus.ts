@@ -1,13 +1,13 @@
 // CamusDB processes for the bench: a 3-node cluster on 127.0.0.1/.2/.3 or a
-// standalone node, started as `node bin/camusdb.js` (compiled dist/ when
-// present, else the sources through tsx), each recorded by pid.
+// standalone node, the server compiled as it is deployed (lib/build.ts), each
+// recorded by pid.
 
 import { join } from 'node:path';
+import { serverEntry } from './build.js';
 import { getJson, postText } from './http.js';
 import { checkPortFree, eventually, start, type Managed } from './procs.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const BIN = join(ROOT, 'bin', 'camusdb.js');
 export const DB = 'test';
 export const CLUSTER_HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
 
@@ -37,7 +37,7 @@ export async function startCluster(o: StartOptions): Promise<CamusNode[]> {
   for (let i = 0; i < 3; i++) {
     const args = [
       ...(o.nodeArgs?.(i) ?? []),
-      BIN,
+      serverEntry(),
       '--mode=cluster',
       `--raft-nodename=n${i + 1}`,
       `--raft-host=${CLUSTER_HOSTS[i]}`,
@@ -90,7 +90,7 @@ async function waitStableLeaders(bases: string[]): Promise<void> {
 /** Starts a standalone node on 127.0.0.1 and waits for it to serve SQL. */
 export async function startStandalone(o: StartOptions): Promise<CamusNode> {
   await checkPortFree('127.0.0.1', o.portBase);
-  const args = [...(o.nodeArgs?.(0) ?? []), BIN, '--http-host=127.0.0.1', `--http-port=${o.portBase}`, `--data-dir=${join(o.dir, 'data')}`];
+  const args = [...(o.nodeArgs?.(0) ?? []), serverEntry(), '--http-host=127.0.0.1', `--http-port=${o.portBase}`, `--data-dir=${join(o.dir, 'data')}`];
   const proc = start('camus-standalone', process.execPath, args, join(o.dir, 'standalone.log'), { cwd: o.dir });
   const base = `http://127.0.0.1:${o.portBase}`;
   await eventually(async () => {

@@ -102,6 +102,9 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
             for (const op of ops) this.diskOps.push(op);
             this.diskDone.push(onDurable);
           },
+          writeLazy: (ops: readonly DiskOp[]) => {
+            for (const op of ops) this.diskOps.push(op);
+          },
           recovered: () => io.disk.recovered(),
         },
         send: (to: NodeId, msgs: readonly Message[]) => this.enqueue(to, g, msgs),
@@ -286,10 +289,12 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
    * Ends an event: writes every group's queued disk ops as one batch (one
    * fsync for all of them; batches stay in the order written, and each
    * group's callbacks run in order once it is durable), and sends everything
-   * queued for the network, one frame per peer.
+   * queued for the network, one frame per peer. When every op of the event
+   * came through writeLazy nobody waits for them, and the batch is lazy too;
+   * otherwise the lazy ops ride in the durable batch, in their order.
    */
   protected flush(): void {
-    if (this.diskOps.length || this.diskDone.length) {
+    if (this.diskDone.length) {
       const done = this.diskDone;
       this.io.disk.write(this.diskOps, () => {
         for (const cb of done) cb();
@@ -297,6 +302,9 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
       });
       this.diskOps = [];
       this.diskDone = [];
+    } else if (this.diskOps.length) {
+      this.io.disk.writeLazy(this.diskOps);
+      this.diskOps = [];
     }
     if (!this.outbox.size) return;
     const hlc = this.stamp();

@@ -386,9 +386,13 @@ export class Replica<SM extends ReplicatedStateMachine> {
 
   /**
    * Writes what applying changed in a materialized state machine, with the
-   * applied index, as one batch. It need not be durable before anything else
-   * happens (the log holds every applied entry until a compaction, which is
-   * written after this batch), so nothing waits for it.
+   * applied index, as one lazy batch: no fsync of its own. Losing it in a
+   * crash loses nothing: the batch (and any lazy one after it) is lost only
+   * if no durable batch followed, so the records on disk are always those of
+   * an earlier applied index, and the log still holds every entry after that
+   * index (a compaction, which drops them, is a durable write after this
+   * one). Recovery replays them. Before, each of these batches was an fsync
+   * that the next Raft append queued behind.
    */
   private persistState(): void {
     if (!this.sm.drainChanges) return;
@@ -402,7 +406,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
     }
     ops.push({ type: 'put', key: this.statePrefix + APPLIED_KEY, value: sealRecord(new Writer(8).uvar(applied).finish()) });
     this.stateAppliedWritten = applied;
-    this.io.disk.write(ops, () => {});
+    this.io.disk.writeLazy(ops);
   }
 
   private serveReads(): void {
@@ -420,6 +424,13 @@ export class Replica<SM extends ReplicatedStateMachine> {
   /** Hands a Ready's messages to the host as one batch per peer, keeping each peer's messages in order. */
   private sendAll(msgs: readonly Message[]): void {
     if (!msgs.length) return;
+    // Often every message goes to one peer (a follower answers its leader):
+    // the Ready's own array is then the batch (Raft hands over a fresh one
+    // per Ready and never touches it again), with nothing to allocate.
+    const first = msgs[0]!.to;
+    let onePeer = true;
+    for (let i = 1; i < msgs.length && onePeer; i++) onePeer = msgs[i]!.to === first;
+    if (onePeer) return this.io.send(first, msgs);
     // A handful of peers at most: parallel arrays beat a map here.
     const peers: NodeId[] = [];
     const frames: Message[][] = [];

@@ -4,6 +4,11 @@
 // batch to its write-ahead log and fsyncs before answering), so a batch is
 // atomic and, once its promise resolves, survives a crash. Batches are written
 // one at a time, in order, so they become durable in the order written.
+// A lazy batch (writeLazy) goes out with sync: false when nothing in its
+// group waits for durability: LevelDB appends it to the same write-ahead log
+// without an fsync, so the next synced batch makes it durable too, and a
+// power loss can only drop a suffix of the log (LevelDB's recovery stops at
+// the first torn record), never a lazy batch followed by a durable one.
 //
 // Group commit: while one batch is being written, later write() calls queue up
 // and go out together as the next single db.batch, one fsync for all of them.
@@ -32,7 +37,8 @@ export interface LevelDiskOptions {
 
 interface Pending {
   readonly ops: readonly DiskOp[];
-  readonly done: () => void;
+  /** null: a lazy batch, which nobody waits for. */
+  readonly done: (() => void) | null;
 }
 
 /** Keys go to LevelDB as UTF-8, which cannot carry a lone surrogate; such a key is a programmer error. */
@@ -49,6 +55,8 @@ export class LevelDisk implements Disk {
   /** The running write loop, if any; at most one at a time keeps batches in order. */
   private writing: Promise<void> | null = null;
   private closed = false;
+  /** The last batch written, when it was lazy (sync: false); null once a synced batch followed. */
+  private unsyncedTail: DiskOp[] | null = null;
 
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
@@ -81,11 +89,19 @@ export class LevelDisk implements Disk {
   }
 
   write(ops: readonly DiskOp[], onDurable: () => void): void {
+    this.enqueue(ops, onDurable);
+  }
+
+  writeLazy(ops: readonly DiskOp[]): void {
+    this.enqueue(ops, null);
+  }
+
+  private enqueue(ops: readonly DiskOp[], done: (() => void) | null): void {
     if (this.failed) throw new DiskFailedError(`disk failed earlier: ${this.failed.message}`, { cause: this.failed });
     if (this.closed) throw new DiskFailedError('disk is closed');
     for (const op of ops) if (LONE_SURROGATE.test(op.key)) throw new TypeError(`disk key is not well-formed UTF-16: ${JSON.stringify(op.key)}`);
     this.writes++;
-    this.queue.push({ ops, done: onDurable });
+    this.queue.push({ ops, done });
     if (!this.writing) this.writing = this.drain();
   }
 
@@ -107,21 +123,32 @@ export class LevelDisk implements Disk {
     while (this.queue.length && !this.failed) {
       const group = this.queue;
       this.queue = [];
-      const ops: DiskOp[] = [];
-      for (const p of group) for (const op of p.ops) ops.push(op);
-      // An empty batch changes nothing, and every earlier batch is already durable.
+      let ops: DiskOp[] = [];
+      let sync = false;
+      for (const p of group) {
+        for (const op of p.ops) ops.push(op);
+        if (p.done) sync = true;
+      }
+      // An empty batch changes nothing, and every earlier batch is already
+      // durable, unless the last one was lazy: it must be synced before the
+      // callbacks run, and LevelDB syncs nothing for an empty batch, so the
+      // lazy batch is written again (the same ops, still the last written:
+      // no change but the fsync).
+      if (!ops.length && sync && this.unsyncedTail) ops = this.unsyncedTail;
       if (ops.length) {
         try {
-          await this.db.batch(ops, { sync: true });
+          await this.db.batch(ops, { sync });
         } catch (e) {
           this.fail(e instanceof Error ? e : new Error(String(e)));
           break;
         }
         this.batchesWritten++;
+        this.unsyncedTail = sync ? null : ops;
       }
-      setImmediate(() => {
-        for (const p of group) p.done();
-      });
+      if (sync)
+        setImmediate(() => {
+          for (const p of group) p.done?.();
+        });
     }
     this.queue = [];
     this.writing = null;

@@ -169,6 +169,18 @@ export function diskConformance(name: string, harness: DiskHarness): void {
       expect([...d.recovered().get('t/000000')!]).toEqual([...enc('v0')]);
     });
 
+    it('writes a lazy batch in order with the others, durable once a later write is', async () => {
+      let d = await open();
+      await durable(d, [{ type: 'put', key: 'k', value: enc('1') }]);
+      d.writeLazy([{ type: 'put', key: 'k', value: enc('2') }, { type: 'put', key: 'l', value: enc('x') }]);
+      d.writeLazy([{ type: 'del', key: 'l' }, { type: 'put', key: 'z', value: enc('1') }]);
+      await durable(d, [{ type: 'put', key: 'z', value: enc('2') }]);
+      d.writeLazy([{ type: 'put', key: 'z', value: enc('3') }]);
+      await durable(d, [{ type: 'put', key: 'm', value: enc('4') }]);
+      d = await reopen(d);
+      expect(contents(d)).toEqual({ k: [0x32], z: [0x33], m: [0x34] });
+    });
+
     it('recovered() is the image at start-up, not a live view', async () => {
       let d = await open();
       await durable(d, [{ type: 'put', key: 'x', value: enc('1') }]);

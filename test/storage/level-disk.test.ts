@@ -53,6 +53,33 @@ describe('LevelDisk', () => {
     await r.close();
   });
 
+  it('writes a lazy batch without sync, rides it along a durable one, and syncs it before an empty durable write completes', async () => {
+    const d = await LevelDisk.open(join(root, 'lazy'));
+    const calls: { keys: string[]; sync: boolean }[] = [];
+    const db = (d as unknown as { db: { batch(ops: { key: string }[], o: { sync: boolean }): Promise<void> } }).db;
+    const batch = db.batch.bind(db);
+    db.batch = (ops, o) => (calls.push({ keys: ops.map((op) => op.key), sync: o.sync }), batch(ops, o));
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    d.writeLazy([{ type: 'put', key: 'a', value: enc('1') }]);
+    await settle();
+    expect(calls).toEqual([{ keys: ['a'], sync: false }]);
+    d.writeLazy([{ type: 'put', key: 'b', value: enc('2') }]);
+    await durable(d, [{ type: 'put', key: 'c', value: enc('3') }]);
+    expect(calls[1]).toEqual({ keys: ['b', 'c'], sync: true });
+    // An empty durable write after a lazy batch: LevelDB would sync nothing, so the lazy batch goes again, synced.
+    d.writeLazy([{ type: 'put', key: 'd', value: enc('4') }]);
+    await settle();
+    await durable(d, []);
+    expect(calls.slice(2)).toEqual([
+      { keys: ['d'], sync: false },
+      { keys: ['d'], sync: true },
+    ]);
+    // Once synced, an empty durable write writes nothing.
+    await durable(d, []);
+    expect(calls.length).toBe(4);
+    await d.close();
+  });
+
   it('close() waits for queued writes', async () => {
     const dir = join(root, 'close');
     const d = await LevelDisk.open(dir);
