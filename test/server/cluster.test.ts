@@ -290,7 +290,14 @@ describe('three-node cluster', () => {
     const victim = await settledCatalogLeader();
     const beforeKill = { transfers: counts.transfers, audits: audits.length };
     await nodes[victim]!.kill9();
-    await sleep(4_000);
+    // At least 4 s of work after the kill, longer (up to 20 s) until a transfer
+    // commits: a transfer the victim had prepared keeps its two accounts
+    // locked until recovery settles it (requestTimeoutMs, 5 s, counted in
+    // ticks, which run late on a loaded machine), and with five accounts that
+    // can stall every transfer for a while. Under the full suite's load the
+    // fixed 4 s once saw none (24 before the kill, 24 after).
+    const killedAt = Date.now();
+    while (Date.now() - killedAt < 4_000 || (counts.transfers === beforeKill.transfers && Date.now() - killedAt < 20_000)) await sleep(100);
     stop = true;
     await Promise.all(clients);
     // One more audit at the end, retried while a dead coordinator's intents are being settled.
