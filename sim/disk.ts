@@ -35,7 +35,7 @@ export class SimDisk implements Disk {
    * young-generation collections that copied them cost the simulator about
    * 8% of its time.
    */
-  private durableMap = new Map<string, Uint8Array>();
+  private readonly durable = new Map<string, Uint8Array>();
   private pending: { ops: readonly DiskOp[]; done: () => void }[] = [];
   private lastCompletion = 0;
   /** Recovery image: what was durable when the current incarnation started. */
@@ -107,10 +107,6 @@ export class SimDisk implements Disk {
     this.image = new Map(this.durable);
   }
 
-  private get durable(): Map<string, Uint8Array> {
-    return this.durableMap;
-  }
-
   /** Flips one bit in a random durable value; returns the key, or null when the disk is empty. */
   corrupt(): string | null {
     if (!this.durable.size) return null;
@@ -127,7 +123,7 @@ export class SimDisk implements Disk {
   }
 
   private applyDurable(ops: readonly DiskOp[]): void {
-    const m = this.durableMap;
+    const m = this.durable;
     for (const op of ops) {
       if (op.type === 'put') m.set(op.key, op.value);
       else m.delete(op.key);

@@ -17,10 +17,9 @@ const OUT = join(ROOT, 'bench', '.build');
 let entry: string | null = null;
 
 /** The script that starts the server: compiled on first use (about 10 s), then reused by this process. */
-export function serverEntry(log: (s: string) => void = () => {}): string {
+export function serverEntry(): string {
   if (process.env.CAMUS_BENCH_FROM_SOURCE === '1') return join(ROOT, 'bin', 'camusdb.js');
   if (entry) return entry;
-  log(`compiling the server (tsc -p tsconfig.build.json) into ${OUT}`);
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT, '--sourceMap', 'false'], { cwd: ROOT, stdio: 'inherit' });
   const run = join(OUT, 'camusdb.mjs');
   writeFileSync(run, "import { main } from './server/main.js';\nawait main(process.argv.slice(2));\n");
