@@ -1,5 +1,6 @@
-// `node --import tsx bench/profile.ts [--duration S] [--concurrency C] [--node N (default 3)] [--etcd]`:
-// one look inside the cluster INSERT path. Starts 3 CamusDB nodes with node N
+// `node --import tsx bench/profile.ts [--duration S] [--concurrency C] [--node N (default 3)] [--etcd] [--select]`:
+// one look inside the cluster INSERT path (or, with --select, the PK SELECT path
+// over 10,000 preloaded rows; --etcd then measures linearizable gets). Starts 3 CamusDB nodes with node N
 // under `node --cpu-prof`, runs autocommit single-row INSERTs at concurrency C
 // (spread over the 3 nodes), and reports per INSERT:
 //   - fsyncs (fdatasync + fsync) of each node, counted by `perf stat` on the
@@ -16,8 +17,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as camus from './lib/camus.js';
-import { ensureEtcd, etcdPut, startEtcd } from './lib/etcd.js';
-import { benchKey, closedLoop, VALUE_100 } from './lib/loadgen.js';
+import { ensureEtcd, etcdGet, etcdPut, startEtcd } from './lib/etcd.js';
+import { benchKey, closedLoop, parallel, seqKey, VALUE_100 } from './lib/loadgen.js';
 import { closeClients } from './lib/http.js';
 import { formatProfile, summarizeProfile } from './lib/cpuprofile.js';
 import { sleep, stopAll, tempDir, treeCpuMs } from './lib/procs.js';
@@ -32,6 +33,10 @@ const concurrency = arg('concurrency', 64);
 // Partition g's leader is usually node g+1 (leadership balancing); kv's rows and primary index landed on partitions 1 and 2 in our runs, so node 3 leads the busiest group.
 const profiled = arg('node', 3);
 const withEtcd = args.includes('--etcd');
+const select = args.includes('--select');
+const opName = select ? 'select' : 'insert';
+const READ_ROWS = 10_000;
+const rowIds = Array.from({ length: READ_ROWS }, (_, i) => i);
 const log = (s: string) => process.stderr.write(`[profile] ${s}\n`);
 
 /** Counts fsync-family syscalls of `pid` (all its threads) for `sec` seconds with perf; null when perf is unusable. */
@@ -76,7 +81,9 @@ async function main() {
       result.etcdIdleCpuMsPerSec = await idleCpu(members.map((m) => m.proc.pid));
       log(`etcd idle: CPU ms per second by member ${result.etcdIdleCpuMsPerSec.join(' / ')}`);
       const counting = Promise.all(members.map((m) => countFsyncs(m.proc.pid, durationSec + 1)));
-      const p = await closedLoop({ concurrency, warmupMs: 1000, durationMs: durationSec * 1000, op: (w, seq) => etcdPut(bases[w % 3]!, benchKey('pe', w, seq), VALUE_100), cpuOf: members.map((m, i) => ({ name: `etcd${i + 1}`, pid: m.proc.pid })) });
+      if (select) await parallel(rowIds, 16, (i) => etcdPut(bases[i % 3]!, seqKey(i), VALUE_100));
+      const etcdOp = select ? (w: number) => etcdGet(bases[w % 3]!, seqKey(Math.floor(Math.random() * READ_ROWS))) : (w: number, seq: number) => etcdPut(bases[w % 3]!, benchKey('pe', w, seq), VALUE_100);
+      const p = await closedLoop({ concurrency, warmupMs: 1000, durationMs: durationSec * 1000, op: etcdOp, cpuOf: members.map((m, i) => ({ name: `etcd${i + 1}`, pid: m.proc.pid })) });
       const fs = await counting;
       const ops = p.ok * ((durationSec + 1) / durationSec);
       result.etcd = { opsPerSec: p.opsPerSec, p50Ms: p.p50Ms, cpuMsPerPut: p.cpuMsPerOp, fsyncsPerPut: fs.map((n) => (n === null ? null : +(n / ops).toFixed(3))) };
@@ -99,7 +106,13 @@ async function main() {
     log(`camus idle: CPU ms per second by node ${result.camusIdleCpuMsPerSec.join(' / ')}`);
     await camus.createTable(bases, 'CREATE TABLE kv (id STRING PRIMARY KEY, v STRING NOT NULL)', 'kv');
     const value = camus.str(VALUE_100);
-    const op = (tag: string) => (w: number, seq: number) => camus.nonQuery(bases[w % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(benchKey(tag, w, seq)), '@v': value }).then(() => {});
+    const insert = (tag: string) => (w: number, seq: number) => camus.nonQuery(bases[w % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(benchKey(tag, w, seq)), '@v': value }).then(() => {});
+    const pkSelect = async (w: number) => {
+      const out = await camus.sql(bases[w % 3]!, 'SELECT id, v FROM kv WHERE id = @id', { '@id': camus.str(seqKey(Math.floor(Math.random() * READ_ROWS))) });
+      if (!out.startsWith('{"status":"ok","total":1,')) throw new Error(`PK SELECT: ${out.slice(0, 120)}`);
+    };
+    if (select) await parallel(rowIds, 16, (i) => camus.nonQuery(bases[i % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(seqKey(i)), '@v': value }).then(() => {}));
+    const op = (tag: string) => (select ? pkSelect : insert(tag));
     // Warm up outside the counted window, then count fsyncs and cluster counters over the measured one.
     await closedLoop({ concurrency, warmupMs: 0, durationMs: 2000, op: op('pw') });
     const before = await camus.clusterCounters(bases);
@@ -134,7 +147,7 @@ async function main() {
   if (files.length) {
     const outDir = join(camus.ROOT, 'bench', 'profile-out');
     mkdirSync(outDir, { recursive: true });
-    const kept = join(outDir, `node${profiled}-insert-c${concurrency}.cpuprofile`);
+    const kept = join(outDir, `node${profiled}-${opName}-c${concurrency}.cpuprofile`);
     renameSync(join(profDir, files[0]!), kept);
     result.cpuProfile = { file: kept, ...summarizeProfile(kept, { fromMs: windowFrom, toMs: windowTo, exitMs }) };
     process.stdout.write(formatProfile(`node ${profiled}`, result.cpuProfile));

@@ -12,7 +12,8 @@ import type { ServerNode } from '../node.js';
 import { JSON_TYPE, toJson } from './json.js';
 import { checkName, createTableSql, deleteSql, insertSql, querySql, queryByIdSql, updateSql, type ColumnSpec, type FilterSpec, type OrderSpec } from './sql-builder.js';
 import { outcomeError, runSession, type TransactionRegistry, type TxnId } from './transactions.js';
-import { fromParameters, toBigInt, toColumnValue } from './values.js';
+import { rowsJson } from './rows.js';
+import { fromParameters, toBigInt } from './values.js';
 
 // ---------------------------------------------------------------------------
 // Schemas. Integers that may exceed 2^53 (longValue, txnIdPT, txnIdCounter)
@@ -100,20 +101,11 @@ export function txnIdOf(b: TxnCarrier, required = false): TxnId | null {
 }
 
 function send(reply: FastifyReply, body: object): FastifyReply {
-  return reply.code(200).type(JSON_TYPE).send(toJson(body));
+  return sendText(reply, toJson(body));
 }
 
-function rowsBody(r: SqlResult): { status: 'ok'; total: number; rows: Record<string, unknown>[] } {
-  if (r.kind !== 'rows') return { status: 'ok', total: 0, rows: [] };
-  const rows = r.rows.map((row) => {
-    const o: Record<string, unknown> = {};
-    // A column name that repeats (SELECT a, a) keeps its first value, as a dictionary would refuse the second.
-    r.columns.forEach((c, i) => {
-      if (!Object.hasOwn(o, c)) Object.defineProperty(o, c, { value: toColumnValue(row[i]!), enumerable: true, writable: true, configurable: true });
-    });
-    return o;
-  });
-  return { status: 'ok', total: rows.length, rows };
+function sendText(reply: FastifyReply, json: string): FastifyReply {
+  return reply.code(200).type(JSON_TYPE).send(json);
 }
 
 function affected(r: SqlResult): number {
@@ -169,7 +161,7 @@ export function registerRoutes(app: FastifyInstance, sn: ServerNode, txns: Trans
   });
 
   app.post<{ Body: SqlBody }>('/execute-sql-query', { schema: { body: sqlBody } }, async (req, reply) => {
-    return send(reply, rowsBody(await run(req.body, req.body.sql, fromParameters(req.body.parameters))));
+    return sendText(reply, rowsJson(await run(req.body, req.body.sql, fromParameters(req.body.parameters))));
   });
 
   app.post<{ Body: SqlBody }>('/execute-sql-non-query', { schema: { body: sqlBody } }, async (req, reply) => {
@@ -184,12 +176,12 @@ export function registerRoutes(app: FastifyInstance, sn: ServerNode, txns: Trans
 
   app.post<{ Body: TableBody & { filters?: FilterSpec[] | null; orderBy?: OrderSpec[] | null } }>('/query', { schema: { body: queryBody } }, async (req, reply) => {
     const q = querySql(req.body.tableName, req.body.filters ?? undefined, req.body.orderBy ?? undefined);
-    return send(reply, rowsBody(await run(req.body, q.sql, q.params)));
+    return sendText(reply, rowsJson(await run(req.body, q.sql, q.params)));
   });
 
   app.post<{ Body: TableBody & { id: string } }>('/query-by-id', { schema: { body: queryByIdBody } }, async (req, reply) => {
     const q = queryByIdSql(req.body.tableName, req.body.id);
-    return send(reply, rowsBody(await run(req.body, q.sql, q.params)));
+    return sendText(reply, rowsJson(await run(req.body, q.sql, q.params)));
   });
 
   app.post<{ Body: TableBody & { values: Record<string, unknown>; filters?: FilterSpec[] | null } }>('/update', { schema: { body: updateBody } }, async (req, reply) => {

@@ -27,6 +27,7 @@ import { scanAccess } from './select-scan.js';
 import { explainLines } from './select-explain.js';
 import { sortedOrder } from './sort.js';
 import { readRow, type Row } from './rows.js';
+import { findTable } from './catalog.js';
 import type { QueryResult, TableSchema } from './types.js';
 
 type OrderKey = { kind: 'output'; index: number; desc: boolean } | { kind: 'expr'; expr: Expr; desc: boolean };
@@ -47,7 +48,47 @@ export interface PreparedSelect {
 }
 
 export function executeSelect(stmt: Select, ctx: EvalContext): QueryResult {
-  return runSelect(stmt, withSubqueryCache(ctx), null, { used: false });
+  const c = withSubqueryCache(ctx);
+  preparedOnce(c, stmt, () => reusablePlan(stmt, c));
+  return runSelect(stmt, c, null, { used: false });
+}
+
+/**
+ * Plans of top-level SELECTs kept across executions, by statement node (the
+ * parse cache hands out the same frozen node for the same text, so a client
+ * repeating a parameterized query plans it once). A plan depends only on the
+ * statement, the schemas of its tables and its LIMIT and OFFSET values (the
+ * planner never looks at parameter values: keys are evaluated when scanned),
+ * so an entry is reused when every table name still resolves to the very
+ * same schema object and LIMIT/OFFSET evaluate the same. Only frozen schemas
+ * qualify: those come from the shared decoded catalogs and never change, so
+ * identity implies the same columns and indexes; a DDL statement's working
+ * copy is mutable and is never trusted. Queries with subqueries or derived
+ * tables are planned each time (their plans nest, and it is rare for a point
+ * query to carry them). Weak keys: a statement the parse cache drops takes
+ * its plan along.
+ */
+const reusable = new WeakMap<Select, { tables: readonly TableSchema[]; limit: number | null; offset: number; prepared: PreparedSelect }>();
+
+/** How often a top-level SELECT reused a kept plan or planned afresh (process-wide; for tests and profiles). */
+export const planReuse = { hits: 0, misses: 0 };
+
+function reusablePlan(stmt: Select, ctx: EvalContext): PreparedSelect {
+  const hit = reusable.get(stmt);
+  // The lookups run in the order analyzeFrom makes them, so each table is
+  // recorded as a dependency (Catalog.use) exactly as planning would record
+  // it, and a failing lookup throws what planning would have thrown.
+  if (hit !== undefined && hit.tables.every((t) => findTable(ctx.catalog, t.name) === t) && limitValue(stmt.limit, 'LIMIT', ctx) === hit.limit && (limitValue(stmt.offset, 'OFFSET', ctx) ?? 0) === hit.offset) {
+    planReuse.hits++;
+    return hit.prepared;
+  }
+  planReuse.misses++;
+  const p = prepareSelect(stmt, ctx, []);
+  const tables = p.from.sources.map((s) => s.table);
+  if (p.children.size === 0 && tables.every((t): t is TableSchema => t !== null && Object.isFrozen(t))) {
+    reusable.set(stmt, { tables, limit: p.limit, offset: p.offset, prepared: p });
+  }
+  return p;
 }
 
 export function explainSelect(stmt: Select, ctx: EvalContext): QueryResult {
