@@ -9,6 +9,9 @@ import { DEFAULT_RAFT_CONFIG, type Entry, type Message, type NodeId, type RaftCo
 /** The state record holding the applied index the materialized records reflect. Not a valid state machine key ('x/...'). */
 const APPLIED_KEY = 'applied';
 
+/** The data of a compaction's snapshot for a state machine kept as records: none (see maybeCompact). */
+const NO_IMAGE = new Uint8Array(0);
+
 /**
  * Ticks a ReadIndex may go unanswered before reads that queued behind it are
  * sent in a new one (its own reads keep waiting for it, or time out). Enough
@@ -138,6 +141,14 @@ export class Replica<SM extends ReplicatedStateMachine> {
   private readonly statePrefix: string;
   /** The applied index the last state batch written records (materialized state machines only). */
   private stateAppliedWritten = -1;
+  /**
+   * The index of the last entry the state machine applied. Ahead of
+   * raft.log.applied while a Ready's entries are being applied (Raft learns
+   * of them at advance), and a snapshot made then must say so.
+   */
+  private smApplied = 0;
+  /** The last snapshot made for a follower, reused while nothing new is applied. */
+  private lastSent: Snapshot | null = null;
 
   constructor(
     private readonly io: ReplicaIo,
@@ -157,6 +168,17 @@ export class Replica<SM extends ReplicatedStateMachine> {
     const s = { ...stored, applied };
     this.raft = opts.makeRaft ? opts.makeRaft(cfg, s, randomInt, observer) : new Raft(cfg, s, randomInt, observer);
     assert(this.raft.log.applied === applied, 'applied must start where the state machine is');
+    this.smApplied = applied;
+    if (this.sm.drainChanges) this.raft.snapshotSource = () => this.snapshotNow();
+  }
+
+  /** The state machine's image at the index it has applied, for a follower behind the log. */
+  private snapshotNow(): Snapshot {
+    const index = this.smApplied;
+    if (this.lastSent?.meta.index === index) return this.lastSent;
+    const term = this.raft.log.term(index);
+    assert(term !== undefined, 'the applied entry must be in the log or be its compaction point');
+    return (this.lastSent = { meta: { index, term, voters: this.opts.voters }, data: this.sm.snapshot() });
   }
 
   /**
@@ -195,6 +217,9 @@ export class Replica<SM extends ReplicatedStateMachine> {
     if (applied > Math.max(last, snapIndex)) throw new CorruptionError(`state applied at ${applied}, beyond the last entry ${last}`);
     this.stateAppliedWritten = applied;
     if (applied >= snapIndex) return applied;
+    // A compaction's snapshot holds no image (maybeCompact): the records it
+    // stands for were written before it, so they cannot be older.
+    if (stored.snapshot!.data.length === 0) throw new CorruptionError(`state applied at ${applied}, before the compaction point ${snapIndex}`);
     this.sm.restore(stored.snapshot!.data);
     return snapIndex;
   }
@@ -351,6 +376,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
     if (!sent) this.sendAll(rd.messages);
     if (rd.snapshot) {
       this.sm.restore(rd.snapshot.data);
+      this.smApplied = rd.snapshot.meta.index;
       this.observer.onSnapshotInstalled?.(this.id, rd.snapshot, this.sm);
     }
     for (const e of rd.committed) this.applyEntry(e);
@@ -372,6 +398,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
   }
 
   private applyEntry(e: Entry): void {
+    this.smApplied = e.index;
     this.bytesSinceSnapshot += e.data.length;
     if (e.data.length > 0) {
       const { requestId, result } = this.sm.apply(e.data);
@@ -447,19 +474,32 @@ export class Replica<SM extends ReplicatedStateMachine> {
   }
 
   /**
-   * Snapshots once snapshotEntries entries are applied past the log's start
-   * and the log written since the last snapshot is at least half that
-   * snapshot's size: the cost of snapshotting a large state is then spread
-   * over as many bytes of log, amortized O(1) per entry.
+   * Compacts the log once snapshotEntries entries are applied past its start.
+   *
+   * A state machine kept as records needs no image for that: the records
+   * written at this applied index went to disk before the compaction's batch
+   * (persistState runs first, and the disk keeps batch order), so they are
+   * durable whenever the compaction is, and recovery starts from them. Its
+   * snapshot is the compaction point alone (empty data); Raft asks
+   * snapshotNow for an image only when a follower needs one. Encoding the
+   * whole state here cost more than applying the entries it covered, and
+   * put the whole state through the disk again each time.
+   *
+   * Any other state machine is encoded, once the log written since the last
+   * snapshot is at least half that snapshot's size: the cost of snapshotting
+   * a large state is then spread over as many bytes of log, amortized O(1)
+   * per entry.
    */
   private maybeCompact(): void {
     const log = this.raft.log;
     if (this.writing || log.applied - log.firstIndex() + 1 < this.opts.snapshotEntries) return;
-    if (this.bytesSinceSnapshot * 2 < this.lastSnapshotBytes) return;
+    const materialized = this.sm.drainChanges !== undefined;
+    if (!materialized && this.bytesSinceSnapshot * 2 < this.lastSnapshotBytes) return;
     const index = log.applied;
     const term = log.term(index);
     assert(term !== undefined, 'applied entry must be in the log');
-    const snap: Snapshot = { meta: { index, term, voters: this.opts.voters }, data: this.sm.snapshot() };
+    assert(!materialized || this.stateAppliedWritten === index, 'the records of the compaction point must be written first');
+    const snap: Snapshot = { meta: { index, term, voters: this.opts.voters }, data: materialized ? NO_IMAGE : this.sm.snapshot() };
     this.lastSnapshotBytes = snap.data.length;
     this.bytesSinceSnapshot = 0;
     const compactIndex = Math.max(log.firstIndex() - 1, index - this.opts.keepEntries);

@@ -63,6 +63,15 @@ export class Raft {
   private readonly reads = new ReadOnly();
   private readonly matchScratch: number[] = [];
   private prevHardState: HardState;
+  /**
+   * Where snapshots for lagging followers come from, when the host keeps its
+   * state machine on disk as records and compacts without encoding it (see
+   * Replica.maybeCompact): called only when a snapshot is about to be sent,
+   * it returns the state machine's image at its applied index, which is at
+   * least the log's compaction point. Null: send log.snapshot, which the host
+   * took at compaction.
+   */
+  snapshotSource: (() => Snapshot) | null = null;
   private stepRole: (m: Message) => void = () => {};
   private tickRole: () => void = () => {};
 
@@ -619,9 +628,10 @@ export class Raft {
   }
 
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
-    const snap = this.log.snapshot;
-    assert(snap !== null, 'log compacted without a snapshot');
+    assert(this.log.snapshot !== null, 'log compacted without a snapshot');
     if (!pr.recentActive) return false;
+    const snap = this.snapshotSource ? this.snapshotSource() : this.log.snapshot;
+    assert(snap.meta.index >= this.log.firstIndex() - 1, 'a snapshot to send must reach the log');
     this.send({ type: 'snap', from: this.id, to, term: this.term, snapshot: snap });
     pr.becomeSnapshot(snap.meta.index);
     return true;

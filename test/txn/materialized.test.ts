@@ -7,7 +7,7 @@
 // index on disk may trail the replica's, never lead it.
 
 import { describe, expect, it } from 'vitest';
-import { openRecord } from '../../core/raft/storage.js';
+import { openRecord, RaftDiskLayout } from '../../core/raft/storage.js';
 import { Reader, utf8Encode } from '../../core/util/codec.js';
 import { TxnNode } from '../../core/txn/node.js';
 import { PartitionStateMachine } from '../../core/txn/partition.js';
@@ -116,6 +116,68 @@ describe('materialized partition state on restart', () => {
       expect(slot.node!.groups[g]!.raft.log.applied).toBe(live.groups[g]!.raft.log.applied);
       expect(slot.node!.groups[g]!.sm.digest()).toBe(live.groups[g]!.sm.digest());
     }
+    expect(world.checkers.flatMap((c) => c.violations)).toEqual([]);
+  });
+
+  it('compacts without an image on disk; a follower behind the compaction point gets one made when it is sent', () => {
+    const installed: { id: number; group: number; index: number }[] = [];
+    const world = new World<TxnNode>(new Rng('materialized/lazy-snapshot'), {
+      nodes: 3,
+      groups: PARTITIONS,
+      tickMs: 50,
+      faults: noFaults(),
+      diskLatencyMs: { min: 0.5, max: 4 },
+      node: { snapshotEntries: 40, keepEntries: 10, requestTimeoutMs: 800 },
+      makeNode: (io, opts, obs) => {
+        const observer = (g: number): ReplicaObserver => {
+          const base = typeof obs === 'function' ? obs(g) : (obs ?? {});
+          return {
+            ...base,
+            onSnapshotInstalled(id, snap, sm) {
+              base.onSnapshotInstalled?.(id, snap, sm);
+              installed.push({ id, group: g, index: snap.meta.index });
+            },
+          };
+        };
+        return new TxnNode(io, { ...opts, partitions: PARTITIONS, gcIntervalMs: 1_000_000 }, observer);
+      },
+    });
+    world.at(0, () => world.slots.forEach((s) => world.start(s)));
+    world.runUntil(5_000);
+    const down = world.slots[2]!;
+    world.crash(down);
+    let done = 0;
+    for (let i = 0; i < 400; i++) {
+      const via = world.slots[i % 2]!;
+      world.at(world.now + i * 5, () => via.node!.execute((tx) => tx.put(`k${i % 89}`, utf8Encode(`v${i}`)), (o) => void (o.status === 'committed' && done++)));
+    }
+    world.runUntil(world.now + 20_000);
+    expect(done).toBeGreaterThan(300);
+    const live = world.slots[0]!;
+    world.at(world.now, () => world.start(down));
+    world.runUntil(world.now + 5_000);
+    // The restarted node was behind every leader's log, so it caught up by snapshots made on demand.
+    expect(new Set(installed.filter((x) => x.id === 3).map((x) => x.group)).size).toBe(PARTITIONS);
+    for (let g = 0; g < PARTITIONS; g++) {
+      expect(down.node!.groups[g]!.raft.log.applied).toBe(live.node!.groups[g]!.raft.log.applied);
+      expect(down.node!.groups[g]!.sm.digest()).toBe(live.node!.groups[g]!.sm.digest());
+    }
+    // Every compaction point on a node's disk carries no image (the records are the state), and a
+    // node restarting from such a disk resumes from its records.
+    world.crash(live);
+    live.disk.restart();
+    let compacted = 0;
+    for (let g = 0; g < PARTITIONS; g++) {
+      const stored = new RaftDiskLayout(`g${g}/raft/`).recover(live.disk.recovered());
+      if (stored.snapshot === null) continue;
+      compacted++;
+      expect(stored.snapshot.data.length).toBe(0);
+      expect(stored.firstIndexMinusOne).toBeGreaterThan(0);
+    }
+    expect(compacted).toBe(PARTITIONS);
+    world.at(world.now, () => world.start(live));
+    world.runUntil(world.now + 5_000);
+    for (let g = 0; g < PARTITIONS; g++) expect(live.node!.groups[g]!.sm.digest()).toBe(down.node!.groups[g]!.sm.digest());
     expect(world.checkers.flatMap((c) => c.violations)).toEqual([]);
   });
 });
