@@ -47,8 +47,7 @@ export function readResult(r: Reader): CommitResult {
   const reason = r.str();
   if (!REASONS.has(reason)) throw new DecodeError(`unknown conflict reason ${reason}`);
   const key = r.str();
-  const base = { ok: false as const, reason: reason as ConflictReason, key };
-  return r.u8() === 1 ? { ...base, txnId: r.str() } : base;
+  return r.u8() === 1 ? { ok: false, reason: reason as ConflictReason, key, txnId: r.str() } : { ok: false, reason: reason as ConflictReason, key };
 }
 
 export function encodeState(s: MvccState): Uint8Array {

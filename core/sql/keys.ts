@@ -158,8 +158,8 @@ export function parseIndexKey(
     body = body.slice(0, body.length - ROW_ID_LENGTH);
     if (!isValidOid(rowId)) throw keyCorrupt(key, 'index');
   }
-  const out = { tableId: parts[0]!, indexId: parts[2]!, encodedKey: keyStringToBytes(body) };
-  return rowId === undefined ? out : { ...out, rowId };
+  const encodedKey = keyStringToBytes(body);
+  return rowId === undefined ? { tableId: parts[0]!, indexId: parts[2]!, encodedKey } : { tableId: parts[0]!, indexId: parts[2]!, encodedKey, rowId };
 }
 
 /**

@@ -142,7 +142,7 @@ export class TxnView {
     const out = new Map<number, TxnWrites>();
     for (const g of [...parts.keys()].sort((a, b) => a - b)) {
       const p = parts.get(g)!;
-      out.set(g, { txnId, snapshotTs: this.snapshotTs, ...p });
+      out.set(g, { txnId, snapshotTs: this.snapshotTs, reads: p.reads, ranges: p.ranges, writes: p.writes });
     }
     return out;
   }

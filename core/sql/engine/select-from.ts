@@ -69,8 +69,7 @@ export function analyzeFrom(from: FromSource | null, ctx: EvalContext): FromPlan
       case 'table': {
         const table = getTable(ctx.catalog, s.name);
         const alias = s.alias ?? s.name;
-        const base = { alias, columns: tableColumnNames(table), join, on: conjuncts(on), filters: [], query: null, plan: null };
-        sources.push({ ...base, table, forceIndex: s.forceIndex });
+        sources.push({ alias, columns: tableColumnNames(table), join, on: conjuncts(on), filters: [], query: null, plan: null, table, forceIndex: s.forceIndex });
         return;
       }
       case 'subquery': {
