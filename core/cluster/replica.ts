@@ -147,7 +147,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
    * of them at advance), and a snapshot made then must say so.
    */
   private smApplied = 0;
-  /** The last snapshot made for a follower, reused while nothing new is applied. */
+  /** The last snapshot made for a follower, reused until the next entry is applied (several followers may need it at once). */
   private lastSent: Snapshot | null = null;
 
   constructor(
@@ -377,6 +377,7 @@ export class Replica<SM extends ReplicatedStateMachine> {
     if (rd.snapshot) {
       this.sm.restore(rd.snapshot.data);
       this.smApplied = rd.snapshot.meta.index;
+      this.lastSent = null;
       this.observer.onSnapshotInstalled?.(this.id, rd.snapshot, this.sm);
     }
     for (const e of rd.committed) this.applyEntry(e);
@@ -399,6 +400,8 @@ export class Replica<SM extends ReplicatedStateMachine> {
 
   private applyEntry(e: Entry): void {
     this.smApplied = e.index;
+    // The image kept for followers is stale now; dropping it frees what may be the size of the whole state.
+    this.lastSent = null;
     this.bytesSinceSnapshot += e.data.length;
     if (e.data.length > 0) {
       const { requestId, result } = this.sm.apply(e.data);
