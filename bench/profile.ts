@@ -36,6 +36,7 @@ const withEtcd = args.includes('--etcd');
 const select = args.includes('--select');
 const opName = select ? 'select' : 'insert';
 const READ_ROWS = 10_000;
+const WARMUP_MS = 10_000;
 const rowIds = Array.from({ length: READ_ROWS }, (_, i) => i);
 const log = (s: string) => process.stderr.write(`[profile] ${s}\n`);
 
@@ -83,7 +84,7 @@ async function main() {
       const counting = Promise.all(members.map((m) => countFsyncs(m.proc.pid, durationSec + 1)));
       if (select) await parallel(rowIds, 16, (i) => etcdPut(bases[i % 3]!, seqKey(i), VALUE_100));
       const etcdOp = select ? (w: number) => etcdGet(bases[w % 3]!, seqKey(Math.floor(Math.random() * READ_ROWS))) : (w: number, seq: number) => etcdPut(bases[w % 3]!, benchKey('pe', w, seq), VALUE_100);
-      const p = await closedLoop({ concurrency, warmupMs: 1000, durationMs: durationSec * 1000, op: etcdOp, cpuOf: members.map((m, i) => ({ name: `etcd${i + 1}`, pid: m.proc.pid })) });
+      const p = await closedLoop({ concurrency, warmupMs: WARMUP_MS, durationMs: durationSec * 1000, op: etcdOp, cpuOf: members.map((m, i) => ({ name: `etcd${i + 1}`, pid: m.proc.pid })) });
       const fs = await counting;
       const ops = p.ok * ((durationSec + 1) / durationSec);
       result.etcd = { opsPerSec: p.opsPerSec, p50Ms: p.p50Ms, cpuMsPerPut: p.cpuMsPerOp, fsyncsPerPut: fs.map((n) => (n === null ? null : +(n / ops).toFixed(3))) };
@@ -114,7 +115,8 @@ async function main() {
     if (select) await parallel(rowIds, 16, (i) => camus.nonQuery(bases[i % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(seqKey(i)), '@v': value }).then(() => {}));
     const op = (tag: string) => (select ? pkSelect : insert(tag));
     // Warm up outside the counted window, then count fsyncs and cluster counters over the measured one.
-    await closedLoop({ concurrency, warmupMs: 0, durationMs: 2000, op: op('pw') });
+    // Ten seconds, as bench/run.ts warms every point: a cold node spends its first seconds compiling (bench/warmup.ts).
+    await closedLoop({ concurrency, warmupMs: 0, durationMs: WARMUP_MS, op: op('pw') });
     const before = await camus.clusterCounters(bases);
     const counting = Promise.all(nodes.map((n) => countFsyncs(n.proc.pid, durationSec)));
     windowFrom = Date.now();
