@@ -107,12 +107,13 @@ async function main() {
     log(`camus idle: CPU ms per second by node ${result.camusIdleCpuMsPerSec.join(' / ')}`);
     await camus.createTable(bases, 'CREATE TABLE kv (id STRING PRIMARY KEY, v STRING NOT NULL)', 'kv');
     const value = camus.str(VALUE_100);
-    const insert = (tag: string) => (w: number, seq: number) => camus.nonQuery(bases[w % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(benchKey(tag, w, seq)), '@v': value }).then(() => {});
+    const insertRow = (w: number, id: string) => camus.nonQuery(bases[w % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(id), '@v': value }).then(() => {});
+    const insert = (tag: string) => (w: number, seq: number) => insertRow(w, benchKey(tag, w, seq));
     const pkSelect = async (w: number) => {
       const out = await camus.sql(bases[w % 3]!, 'SELECT id, v FROM kv WHERE id = @id', { '@id': camus.str(seqKey(Math.floor(Math.random() * READ_ROWS))) });
       if (!out.startsWith('{"status":"ok","total":1,')) throw new Error(`PK SELECT: ${out.slice(0, 120)}`);
     };
-    if (select) await parallel(rowIds, 16, (i) => camus.nonQuery(bases[i % 3]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(seqKey(i)), '@v': value }).then(() => {}));
+    if (select) await parallel(rowIds, 16, (i) => insertRow(i, seqKey(i)));
     const op = (tag: string) => (select ? pkSelect : insert(tag));
     // Warm up outside the counted window, then count fsyncs and cluster counters over the measured one.
     // Ten seconds, as bench/run.ts warms every point: a cold node spends its first seconds compiling (bench/warmup.ts).

@@ -12,10 +12,8 @@ import { Reader, utf8Encode } from '../../core/util/codec.js';
 import { TxnNode } from '../../core/txn/node.js';
 import { PartitionStateMachine } from '../../core/txn/partition.js';
 import type { Timestamp } from '../../core/hlc.js';
-import type { ReplicaObserver } from '../../core/cluster/replica.js';
-import { noFaults } from '../../sim/faults.js';
-import { Rng } from '../../sim/rng.js';
-import { World } from '../../sim/world.js';
+import type { World } from '../../sim/world.js';
+import { txnCluster, type TxnClusterHooks } from './sim-cluster.js';
 
 const PARTITIONS = 3;
 
@@ -24,41 +22,36 @@ function uvarOf(key: string, rec: Uint8Array | undefined): number {
   return new Reader(openRecord(key, rec)).uvar();
 }
 
+/**
+ * Three nodes with PARTITIONS partitions, settled for 5 s, GC off. Small
+ * snapshots, so the log is compacted several times during a run.
+ */
+function materializedCluster(seed: string, observe: TxnClusterHooks['observe'], built?: TxnClusterHooks['built']): World<TxnNode> {
+  return txnCluster(seed, PARTITIONS, 5_000, { gcIntervalMs: 1_000_000 }, { replica: { snapshotEntries: 40, keepEntries: 10, requestTimeoutMs: 800 }, observe, built });
+}
+
 describe('materialized partition state on restart', () => {
   it('loads the state at the applied index written with it and applies only the entries after it', () => {
     // What each new incarnation's replicas held before start() applied anything.
     const atStart: { id: number; applied: number[]; digests: string[]; maxCommitTs: Timestamp[] }[] = [];
     // Node 3's state after each index it applied (its first incarnation), by partition.
     const node3At = Array.from({ length: PARTITIONS }, () => new Map<number, { digest: string; maxCommitTs: Timestamp }>());
-    const world = new World<TxnNode>(new Rng('materialized/restart'), {
-      nodes: 3,
-      groups: PARTITIONS,
-      tickMs: 50,
-      faults: noFaults(),
-      diskLatencyMs: { min: 0.5, max: 4 },
-      // Small snapshots, so the log is compacted several times during the run.
-      node: { snapshotEntries: 40, keepEntries: 10, requestTimeoutMs: 800 },
-      makeNode: (io, opts, obs) => {
-        const first = !atStart.some((a) => a.id === opts.id);
-        const observer = (g: number): ReplicaObserver => {
-          const base = typeof obs === 'function' ? obs(g) : (obs ?? {});
-          if (opts.id !== 3 || !first) return base;
-          return {
-            ...base,
-            onApplied(id, e, sm) {
-              base.onApplied?.(id, e, sm);
-              const p = sm as PartitionStateMachine;
-              node3At[g]!.set(e.index, { digest: p.digest(), maxCommitTs: p.maxCommitTs });
-            },
-          };
+    const world = materializedCluster(
+      'materialized/restart',
+      (id, g, base) => {
+        // Only node 3's first incarnation (atStart gains its entry right after this node is built).
+        if (id !== 3 || atStart.some((a) => a.id === id)) return base;
+        return {
+          ...base,
+          onApplied(nodeId, e, sm) {
+            base.onApplied?.(nodeId, e, sm);
+            const p = sm as PartitionStateMachine;
+            node3At[g]!.set(e.index, { digest: p.digest(), maxCommitTs: p.maxCommitTs });
+          },
         };
-        const n = new TxnNode(io, { ...opts, partitions: PARTITIONS, gcIntervalMs: 1_000_000 }, observer);
-        atStart.push({ id: opts.id, applied: n.groups.map((r) => r.raft.log.applied), digests: n.groups.map((r) => r.sm.digest()), maxCommitTs: n.groups.map((r) => r.sm.maxCommitTs) });
-        return n;
       },
-    });
-    world.at(0, () => world.slots.forEach((s) => world.start(s)));
-    world.runUntil(5_000);
+      (n, id) => atStart.push({ id, applied: n.groups.map((r) => r.raft.log.applied), digests: n.groups.map((r) => r.sm.digest()), maxCommitTs: n.groups.map((r) => r.sm.maxCommitTs) }),
+    );
     let done = 0;
     const fails: string[] = [];
     for (let i = 0; i < 300; i++) {
@@ -121,29 +114,13 @@ describe('materialized partition state on restart', () => {
 
   it('compacts without an image on disk; a follower behind the compaction point gets one made when it is sent', () => {
     const installed: { id: number; group: number; index: number }[] = [];
-    const world = new World<TxnNode>(new Rng('materialized/lazy-snapshot'), {
-      nodes: 3,
-      groups: PARTITIONS,
-      tickMs: 50,
-      faults: noFaults(),
-      diskLatencyMs: { min: 0.5, max: 4 },
-      node: { snapshotEntries: 40, keepEntries: 10, requestTimeoutMs: 800 },
-      makeNode: (io, opts, obs) => {
-        const observer = (g: number): ReplicaObserver => {
-          const base = typeof obs === 'function' ? obs(g) : (obs ?? {});
-          return {
-            ...base,
-            onSnapshotInstalled(id, snap, sm) {
-              base.onSnapshotInstalled?.(id, snap, sm);
-              installed.push({ id, group: g, index: snap.meta.index });
-            },
-          };
-        };
-        return new TxnNode(io, { ...opts, partitions: PARTITIONS, gcIntervalMs: 1_000_000 }, observer);
+    const world = materializedCluster('materialized/lazy-snapshot', (_id, g, base) => ({
+      ...base,
+      onSnapshotInstalled(id, snap, sm) {
+        base.onSnapshotInstalled?.(id, snap, sm);
+        installed.push({ id, group: g, index: snap.meta.index });
       },
-    });
-    world.at(0, () => world.slots.forEach((s) => world.start(s)));
-    world.runUntil(5_000);
+    }));
     const down = world.slots[2]!;
     world.crash(down);
     let done = 0;
