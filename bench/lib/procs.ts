@@ -67,11 +67,12 @@ export class Managed {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  /** Clean stop by pid, then SIGKILL after timeoutMs. */
+  /** Clean stop by pid, then SIGKILL after timeoutMs. A frozen process (freeze()) is thawed so that it sees the signal. */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.running) return;
     try {
       process.kill(this.pid, this.stopSignal);
+      process.kill(this.pid, 'SIGCONT');
     } catch {
       return;
     }
@@ -82,6 +83,20 @@ export class Managed {
     }, timeoutMs);
     await this.exited;
     clearTimeout(t);
+  }
+
+  /**
+   * Suspends the process (SIGSTOP): it uses no CPU until thaw(). The bench
+   * freezes one system while it measures the other, so that both can stay
+   * up for paired rounds without the idle one's timers sharing the CPUs.
+   */
+  freeze(): void {
+    if (this.running) process.kill(this.pid, 'SIGSTOP');
+  }
+
+  /** Resumes a frozen process (SIGCONT); harmless on a running one. */
+  thaw(): void {
+    if (this.running) process.kill(this.pid, 'SIGCONT');
   }
 
   tail(lines = 30): string {

@@ -244,6 +244,13 @@ export function compareTuples(a: readonly SqlValue[], b: readonly SqlValue[], de
 
 /** Generalized UTF-8 (WTF-8): UTF-8 for valid Unicode, lone surrogates as their own 3-byte code. */
 export function encodeStringBytes(s: string): Uint8Array {
+  // Most strings are ASCII: one exact allocation, no trimming copy.
+  const ascii = asciiLength(s);
+  if (ascii === s.length) {
+    const out = new Uint8Array(ascii);
+    for (let i = 0; i < ascii; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
   const out = new Uint8Array(s.length * 3);
   let p = 0;
   for (let i = 0; i < s.length; i++) {
@@ -345,9 +352,16 @@ export function decodeStringBytes(bytes: Uint8Array, start = 0, end = bytes.leng
   return unitsToString(units);
 }
 
+/** How many code units at the start of s are ASCII (s.length when all are). */
+export function asciiLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return i;
+  return s.length;
+}
+
 function unitsToString(units: ArrayLike<number>): string {
   const CHUNK = 4096;
-  if (units.length <= CHUNK) return String.fromCharCode(...(units as number[]));
+  // Spreading a typed array goes through its iterator; apply reads it by index, several times faster for keys.
+  if (units.length <= CHUNK) return String.fromCharCode.apply(null, units as number[]);
   let s = '';
   for (let i = 0; i < units.length; i += CHUNK) {
     s += String.fromCharCode(...Array.prototype.slice.call(units, i, i + CHUNK));
@@ -363,8 +377,14 @@ const OID_UNITS: number[] = new Array<number>(24).fill(0);
 export function oidToBytes(oid: string): Uint8Array {
   assert(isValidOid(oid), () => `invalid OID ${JSON.stringify(oid)}`);
   const out = new Uint8Array(12);
-  for (let i = 0; i < 12; i++) out[i] = parseInt(oid.slice(2 * i, 2 * i + 2), 16);
+  // A valid OID is lowercase hex: each digit's value straight from its char code, no substrings.
+  for (let i = 0; i < 12; i++) out[i] = (hexDigit(oid.charCodeAt(2 * i)) << 4) | hexDigit(oid.charCodeAt(2 * i + 1));
   return out;
+}
+
+/** The value of a lowercase hex digit's char code ('0'-'9', 'a'-'f'). */
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
 }
 
 /** Lowercase hex of any 12 bytes, so every 12-byte string is a valid OID. */

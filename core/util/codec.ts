@@ -177,6 +177,13 @@ export class Reader {
 
 /** UTF-8 encoding without TextEncoder (not declared in the core's lib). Lone surrogates become U+FFFD. */
 export function utf8Encode(s: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) {
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
   const out = new Uint8Array(s.length * 3);
   let n = 0;
   for (let i = 0; i < s.length; i++) {

@@ -3,11 +3,14 @@
 // Parsing: JSON.parse turns every number into a double, so 9007199254740993
 // would silently become ...992. A body in which no run of 16 or more digits
 // occurs cannot hold an integer beyond 2^53 (15 digits are always exact), so
-// it takes JSON.parse unchanged (the fast path, nearly every request). Any
-// other body goes through the small recursive-descent parser below, which
-// follows RFC 8259 exactly and returns integer literals outside the safe range
-// as bigints (every other number as a double). A 16-digit run inside a string
-// only sends the body down the exact path; it is still parsed as a string.
+// it takes JSON.parse unchanged (the fast path, nearly every request). A body
+// with such a run (often inside a string: a hex key, a long id) is parsed by
+// JSON.parse too, and kept unless a number in it came out at or beyond 2^53
+// in magnitude: every number below that is exact in a double, whatever its
+// spelling. Only then does it go through the small recursive-descent parser
+// below, which follows RFC 8259 exactly and returns integer literals outside
+// the safe range as bigints (every other number as a double). Malformed text
+// on that path also gets the exact parser's message, which names a position.
 // Consumers accept number or bigint wherever an integer is expected.
 //
 // Serializing: toJson writes bigints as plain JSON numbers with all their
@@ -32,7 +35,33 @@ export function parseJson(text: string): Json {
       throw camusError('InvalidInput', `malformed JSON body: ${(e as Error).message}`);
     }
   }
+  let fast: Json | undefined;
+  try {
+    fast = JSON.parse(text) as Json;
+  } catch {
+    // The exact parser reports it, with a position.
+  }
+  if (fast !== undefined && !hasBigNumber(fast)) return fast;
   return new ExactParser(text).document();
+}
+
+/** 2^53: an integer literal at or above it (in magnitude) may have lost digits in a double. */
+const EXACT_LIMIT = 2 ** 53;
+
+/** Whether any number in v is at least 2^53 in magnitude (Infinity included). Iterative: JSON.parse accepts deeper nesting than the stack. */
+function hasBigNumber(v: Json): boolean {
+  const stack: Json[] = [v];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (typeof x === 'number') {
+      if (Math.abs(x) >= EXACT_LIMIT) return true;
+    } else if (Array.isArray(x)) {
+      for (const y of x) stack.push(y);
+    } else if (x !== null && typeof x === 'object') {
+      for (const k in x) if (Object.prototype.hasOwnProperty.call(x, k)) stack.push(x[k]!);
+    }
+  }
+  return false;
 }
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);

@@ -77,6 +77,12 @@ describe('JSON with exact INT64', () => {
     });
     expect(parseJson('[1e400, -0, 0.1, "\\u0041\\"x", {"__proto__": {"p": 1}}, 12345678901234567]')).toEqual([Infinity, -0, 0.1, 'A"x', JSON.parse('{"__proto__": {"p": 1}}'), 12345678901234567n]);
     expect(({} as Record<string, unknown>).p).toBeUndefined();
+    // A long digit run in a string, or a long but exact number, keeps what JSON.parse gives.
+    for (const t of ['{"id":"0000000000001234","n":9007199254740991,"f":12345678901234.5678}', '[{"k":["00000000000000000000"]}, -9007199254740991]', '{"x":"9007199254740993"}']) {
+      expect(parseJson(t), t).toEqual(JSON.parse(t));
+    }
+    expect(parseJson('{"id":"0000000000001234","n":[{"m":-9007199254740992}]}')).toEqual({ id: '0000000000001234', n: [{ m: -9007199254740992n }] });
+    expect(parseJson('{"a":1.5e300,"s":"12345678901234567"}')).toEqual({ a: 1.5e300, s: '12345678901234567' });
   });
 
   it('refuses malformed text with CADB0400 on both paths', () => {

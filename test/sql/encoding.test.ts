@@ -257,8 +257,10 @@ describe('compareValues', () => {
 
 describe('string bytes', () => {
   it('is UTF-8 for valid Unicode and lossless for every JS string', () => {
+    // Mostly-ASCII strings too: ASCII takes a fast path, and one later unit leaves it.
+    const mostlyAscii = fc.tuple(fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) }), fc.constantFrom('', 'é', '\u0080', '😀', '\uffff')).map(([a, b]) => a + b);
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (s) => {
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), mostlyAscii), (s) => {
         expect(Array.from(encodeStringBytes(s))).toEqual(Array.from(Buffer.from(s, 'utf8')));
       }),
       RUNS,
@@ -382,6 +384,17 @@ describe('row encoding', () => {
     schemaVersion: fc.oneof(fc.nat(300), fc.constant(Number.MAX_SAFE_INTEGER)),
     rowId: oidArb,
     values: fc.array(anyValue, { maxLength: 8 }),
+  });
+
+  it('writes a string value as its tag, UTF-8 byte length and bytes, ASCII or not', () => {
+    for (const s of ['', 'kv-0001', 'x'.repeat(200), 'caf\u00e9', '\ud800']) {
+      const bytes = encodeRow(7, '0123456789abcdef01234567', [stringValue(s)]);
+      const utf8 = encodeStringBytes(s);
+      const len = utf8.length < 0x80 ? [utf8.length] : [(utf8.length & 0x7f) | 0x80, utf8.length >> 7];
+      // format, schema version, 12 row-id bytes, value count, then the value.
+      expect(Array.from(bytes.subarray(14))).toEqual([1, 3, ...len, ...utf8]);
+      expect(decodeRow(bytes).values).toEqual([stringValue(s)]);
+    }
   });
 
   it('round-trips exactly (including -0 and int64 extremes)', () => {
