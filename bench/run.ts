@@ -187,14 +187,20 @@ async function insertRows(bases: string[], table: string, rows: number, keyOf: (
   });
 }
 
+/** A point, with the cluster's Raft cost per operation when withRaftCost (see withCost). */
+function costed(bases: string[], withRaftCost: boolean, f: () => Promise<PointResult>): Promise<PointResult> {
+  return withRaftCost ? withCost(bases, f) : f();
+}
+
 /** Autocommit single-row INSERTs into kv at each concurrency, one point each. */
 async function camusInserts(bases: string[], concurrencies: readonly number[], withRaftCost: boolean): Promise<PointResult[]> {
   const value = camus.str(VALUE_100);
   const out: PointResult[] = [];
   for (const c of concurrencies) {
     const tag = nextTag();
-    const run = () => point((w, seq) => camus.nonQuery(bases[w % bases.length]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(benchKey(tag, w, seq)), '@v': value }).then(() => {}), c);
-    const p = await (withRaftCost ? withCost(bases, run) : run());
+    const p = await costed(bases, withRaftCost, () =>
+      point((w, seq) => camus.nonQuery(bases[w % bases.length]!, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(benchKey(tag, w, seq)), '@v': value }).then(() => {}), c),
+    );
     pointLog(`camus INSERT c=${c}`, p);
     out.push(p);
   }
@@ -215,7 +221,6 @@ async function etcdPuts(bases: string[], concurrencies: readonly number[]): Prom
 
 /** The CamusDB SQL points shared by the cluster and standalone parts. */
 async function camusSqlPoints(bases: string[], withRaftCost: boolean) {
-  const cost = (f: () => Promise<PointResult>) => (withRaftCost ? withCost(bases, f) : f());
   // A table's rows and indexes live in the partition of its id, `test.t{n}`,
   // n from the catalog's counter, which each table and each index advances
   // (so a table with a primary key takes two). On the cluster, txb must land
@@ -240,7 +245,7 @@ async function camusSqlPoints(bases: string[], withRaftCost: boolean) {
   const l0 = performance.now();
   await insertRows(bases, 'kvr', S.readRows, seqKey);
   log(`camus: preloaded ${S.readRows} rows for PK SELECT in ${((performance.now() - l0) / 1000).toFixed(1)} s`);
-  const select64 = await cost(() =>
+  const select64 = await costed(bases, withRaftCost, () =>
     point(async (w) => {
       const out = await camus.sql(bases[w % bases.length]!, 'SELECT id, v FROM kvr WHERE id = @id', { '@id': camus.str(seqKey(rand(S.readRows))) });
       if (!out.startsWith('{"status":"ok","total":1,')) throw new Error(`PK SELECT: ${out.slice(0, 120)}`);

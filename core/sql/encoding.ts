@@ -17,7 +17,7 @@
 
 import { assert, assertNever } from '../assert.js';
 import { camusError } from '../errors.js';
-import { Writer } from '../util/codec.js';
+import { asciiBytes, isAscii, Writer } from '../util/codec.js';
 
 export type SqlValue =
   | { type: 'null' }
@@ -245,12 +245,7 @@ export function compareTuples(a: readonly SqlValue[], b: readonly SqlValue[], de
 /** Generalized UTF-8 (WTF-8): UTF-8 for valid Unicode, lone surrogates as their own 3-byte code. */
 export function encodeStringBytes(s: string): Uint8Array {
   // Most strings are ASCII: one exact allocation, no trimming copy.
-  const ascii = asciiLength(s);
-  if (ascii === s.length) {
-    const out = new Uint8Array(ascii);
-    for (let i = 0; i < ascii; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
+  if (isAscii(s)) return asciiBytes(s);
   const out = new Uint8Array(s.length * 3);
   let p = 0;
   for (let i = 0; i < s.length; i++) {
@@ -350,12 +345,6 @@ export function decodeStringBytes(bytes: Uint8Array, start = 0, end = bytes.leng
     i += n;
   }
   return unitsToString(units);
-}
-
-/** How many code units at the start of s are ASCII (s.length when all are). */
-export function asciiLength(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return i;
-  return s.length;
 }
 
 function unitsToString(units: ArrayLike<number>): string {

@@ -20,9 +20,8 @@
 
 import { assert, assertNever } from '../assert.js';
 import { camusError } from '../errors.js';
-import { Writer } from '../util/codec.js';
+import { isAscii, Writer } from '../util/codec.js';
 import {
-  asciiLength,
   bytesToOid,
   checkValue,
   decodeStringBytes,
@@ -74,9 +73,9 @@ export function encodeRow(schemaVersion: number, rowId: string, values: readonly
         for (let i = 0; i < 8; i++) w.u8(scratch.getUint8(i));
         break;
       case 'string': {
-        // An ASCII string's UTF-8 is its code units: Writer.str writes the same length prefix and bytes without a copy.
-        if (asciiLength(v.value) === v.value.length) {
-          w.str(v.value);
+        // An ASCII string's UTF-8 is its code units: the same length prefix and bytes, written without a copy.
+        if (isAscii(v.value)) {
+          w.ascii(v.value);
           break;
         }
         const b = encodeStringBytes(v.value);

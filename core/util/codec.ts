@@ -79,14 +79,15 @@ export class Writer {
 
   /** A length-prefixed UTF-8 string, encoded straight into the buffer. */
   str(s: string): this {
-    let ascii = true;
-    for (let i = 0; i < s.length; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) return this.bytes(utf8Encode(s));
+    return isAscii(s) ? this.ascii(s) : this.bytes(utf8Encode(s));
+  }
+
+  /**
+   * A length-prefixed ASCII string (its UTF-8 is its code units), as str()
+   * writes it. The caller has checked isAscii(s); other strings would be
+   * written wrong.
+   */
+  ascii(s: string): this {
     this.uvar(s.length);
     this.ensure(s.length);
     for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
@@ -175,15 +176,22 @@ export class Reader {
   }
 }
 
+/** Whether every code unit of s is below 0x80. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+/** The bytes of an ASCII string (the caller has checked isAscii): one exact allocation. */
+export function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 /** UTF-8 encoding without TextEncoder (not declared in the core's lib). Lone surrogates become U+FFFD. */
 export function utf8Encode(s: string): Uint8Array {
-  let ascii = true;
-  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
-  if (ascii) {
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
+  if (isAscii(s)) return asciiBytes(s);
   const out = new Uint8Array(s.length * 3);
   let n = 0;
   for (let i = 0; i < s.length; i++) {

@@ -28,21 +28,16 @@ const LONG_DIGIT_RUN = /\d{16}/;
 
 /** Parses JSON text; integers outside ±(2^53-1) come back as bigints. Throws CADB0400 on malformed text. */
 export function parseJson(text: string): Json {
-  if (!LONG_DIGIT_RUN.test(text)) {
-    try {
-      return JSON.parse(text) as Json;
-    } catch (e) {
-      throw camusError('InvalidInput', `malformed JSON body: ${(e as Error).message}`);
-    }
-  }
-  let fast: Json | undefined;
+  const longRun = LONG_DIGIT_RUN.test(text);
+  let fast: Json;
   try {
     fast = JSON.parse(text) as Json;
-  } catch {
-    // The exact parser reports it, with a position.
+  } catch (e) {
+    // With a long digit run the exact parser reports it, naming a position.
+    if (longRun) return new ExactParser(text).document();
+    throw camusError('InvalidInput', `malformed JSON body: ${(e as Error).message}`);
   }
-  if (fast !== undefined && !hasBigNumber(fast)) return fast;
-  return new ExactParser(text).document();
+  return longRun && hasBigNumber(fast) ? new ExactParser(text).document() : fast;
 }
 
 /** 2^53: an integer literal at or above it (in magnitude) may have lost digits in a double. */
