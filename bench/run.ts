@@ -491,9 +491,12 @@ function ratios(r: any): Ratio[] {
     const c = r.cluster;
     // The INSERT targets are the median of their paired rounds (round 1 alone when there was one).
     const rounds: { etcdPut: PointResult[]; camusInsert: PointResult[] }[] = c.rounds ?? [{ etcdPut: c.etcd?.put, camusInsert: c.camus?.insert }];
+    // With an even count, the mean of the middle two: picking either one would favour one system for one of the targets.
     const median = (vs: (number | null)[]) => {
       const ok = vs.filter((v): v is number => v !== null).sort((a, b) => a - b);
-      return ok.length ? ok[Math.floor((ok.length - 1) / 2)]! : null;
+      if (!ok.length) return null;
+      const m = ok.length >> 1;
+      return ok.length % 2 ? ok[m]! : +((ok[m - 1]! + ok[m]!) / 2).toFixed(3);
     };
     const r1 = rounds.map((x) => div(at(x.camusInsert, 64)?.opsPerSec, at(x.etcdPut, 64)?.opsPerSec));
     const v1 = median(r1);
