@@ -43,6 +43,7 @@ const RAFT_TAGS = [
   'prop',
   'read-index',
   'read-index-resp',
+  'commit',
 ] as const satisfies readonly Message['type'][];
 
 const ANSWER_TAGS = ['ok', 'failed', 'timeout', 'not-leader'] as const satisfies readonly CallAnswer['status'][];
@@ -182,6 +183,9 @@ function writeRaft(w: Writer, m: Message): void {
     case 'read-index-resp':
       w.uvar(m.ctx).uvar(m.index).u8(m.reject ? 1 : 0);
       break;
+    case 'commit':
+      w.uvar(m.commit);
+      break;
     default:
       assertNever(m, 'raft message');
   }
@@ -225,6 +229,8 @@ function readRaft(r: Reader, b: Uint8Array): Message {
       return { type, from, to, term, ctx: r.uvar() };
     case 'read-index-resp':
       return { type, from, to, term, ctx: r.uvar(), index: r.uvar(), reject: readBool(r) };
+    case 'commit':
+      return { type, from, to, term, commit: r.uvar() };
     default:
       return assertNever(type, 'raft message type');
   }

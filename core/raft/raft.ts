@@ -225,7 +225,7 @@ export class Raft {
     // The leader counts its own vote for an entry only once the entry is durable here.
     if (this.role === 'leader') {
       this.prs.get(this.id)!.maybeUpdate(this.log.stable);
-      if (this.maybeCommit()) this.bcastAppend();
+      if (this.maybeCommit()) this.bcastCommit();
     }
   }
 
@@ -416,12 +416,12 @@ export class Raft {
         if (m.pre) return true; // a pre-vote never changes our term
       }
       if (m.type === 'vote-resp' && m.pre && !m.reject) return true; // granted pre-vote at our future term
-      const lead = m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap' ? m.from : NONE;
+      const lead = m.type === 'app' || m.type === 'heartbeat' || m.type === 'commit' || m.type === 'snap' ? m.from : NONE;
       this.becomeFollower(m.term, lead);
       return true;
     }
     if (m.term < this.term) {
-      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'app' || m.type === 'heartbeat')) {
+      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'app' || m.type === 'heartbeat' || m.type === 'commit')) {
         // A leader cut off by a partition learns of the new term and steps down;
         // without this it could keep a rejoined follower from campaigning.
         this.send({ type: 'app-resp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, hintIndex: 0, hintTerm: 0 });
@@ -461,6 +461,11 @@ export class Raft {
         this.lead = m.from;
         this.handleHeartbeat(m);
         return;
+      case 'commit':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+        return;
       case 'snap':
         this.electionElapsed = 0;
         this.lead = m.from;
@@ -495,6 +500,10 @@ export class Raft {
       case 'heartbeat':
         this.becomeFollower(m.term, m.from);
         this.handleHeartbeat(m);
+        return;
+      case 'commit':
+        this.becomeFollower(m.term, m.from);
+        this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
         return;
       case 'snap':
         this.becomeFollower(m.term, m.from);
@@ -540,6 +549,7 @@ export class Raft {
         return;
       case 'app':
       case 'heartbeat':
+      case 'commit':
       case 'snap':
         // Two leaders in one term would break election safety.
         assert(false, () => `leader ${this.id} got ${m.type} from ${m.from} in its own term ${this.term}`);
@@ -627,6 +637,18 @@ export class Raft {
     return true;
   }
 
+  /**
+   * Tells a follower the commit index, up to what it has acknowledged (it may
+   * commit only entries it is known to hold); nothing when it knows already.
+   */
+  private sendCommit(to: NodeId, pr: Progress): boolean {
+    const commit = Math.min(pr.match, this.log.committed);
+    if (commit <= pr.commitSent) return false;
+    this.send({ type: 'commit', from: this.id, to, term: this.term, commit });
+    pr.commitSent = commit;
+    return true;
+  }
+
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
     assert(this.log.snapshot !== null, 'log compacted without a snapshot');
     if (!pr.recentActive) return false;
@@ -639,6 +661,25 @@ export class Raft {
 
   private bcastAppend(): void {
     for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id);
+  }
+
+  /** After the commit index moved: each follower gets new entries, or only the commit index (see sendCommitOrAppend). */
+  private bcastCommit(): void {
+    for (const [id, pr] of this.prs) if (id !== this.id) this.sendCommitOrAppend(id, pr);
+  }
+
+  /**
+   * A follower in replicate state that has been sent every entry would get an
+   * empty append, only to carry the commit index, and its acknowledgement would
+   * tell us nothing: it gets a 'commit' message instead, which it does not
+   * answer (two of the eight messages of a lone write on three nodes). Any
+   * other follower gets an append as before: in probe state its answer is the
+   * point, and an empty append is also how a lost append is found (the follower
+   * rejects it), which the heartbeat response path still does.
+   */
+  private sendCommitOrAppend(to: NodeId, pr: Progress): void {
+    if (pr.state === 'replicate' && pr.next > this.log.lastIndex()) this.sendCommit(to, pr);
+    else this.sendAppend(to);
   }
 
   private bcastHeartbeat(): void {
@@ -698,8 +739,18 @@ export class Raft {
       let next = m.index;
       if (m.hintTerm > 0) next = this.log.findConflictByTerm(m.hintIndex, m.hintTerm);
       else next = Math.min(m.index, m.hintIndex);
+      const nextBefore = pr.next;
       if (pr.maybeDecrTo(m.index, next)) {
         if (pr.state === 'replicate') pr.becomeProbe();
+        else if (pr.next === nextBefore) {
+          // A follower refused the entry at its own acknowledged match: it lost
+          // what it said was durable (a broken disk; the checkers report it).
+          // Probing again at once would only repeat the refusal, and with
+          // duplicated messages the exchange multiplies; the next heartbeat
+          // answer probes again instead.
+          pr.probeSent = true;
+          return;
+        }
         this.sendAppend(m.from);
       }
       return;
@@ -713,13 +764,13 @@ export class Raft {
     if (pr.state === 'probe') pr.becomeReplicate();
     else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
     else if (pr.state === 'replicate') pr.freeTo(m.index);
-    if (this.maybeCommit()) this.bcastAppend();
+    if (this.maybeCommit()) this.bcastCommit();
     while (pr.next <= this.log.lastIndex() && this.sendAppend(m.from, false)) {
       // Keep the pipeline full up to the in-flight bound.
     }
     // A follower whose ack came in after the commit would otherwise learn the
     // commit index only at the next heartbeat; tell it now.
-    if (pr.commitSent < Math.min(pr.match, this.log.committed)) this.sendAppend(m.from, true);
+    if (pr.commitSent < Math.min(pr.match, this.log.committed)) this.sendCommitOrAppend(m.from, pr);
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send({ type: 'timeout-now', from: this.id, to: m.from, term: this.term });
     }

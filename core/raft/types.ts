@@ -51,7 +51,15 @@ export type Message =
   | { type: 'timeout-now'; from: NodeId; to: NodeId; term: number }
   | { type: 'prop'; from: NodeId; to: NodeId; term: number; entries: readonly Uint8Array[] }
   | { type: 'read-index'; from: NodeId; to: NodeId; term: number; ctx: number }
-  | { type: 'read-index-resp'; from: NodeId; to: NodeId; term: number; ctx: number; index: number; reject: boolean };
+  | { type: 'read-index-resp'; from: NodeId; to: NodeId; term: number; ctx: number; index: number; reject: boolean }
+  /**
+   * The leader's commit index for a follower that holds everything sent to it
+   * (replicate state, nothing new to append): `commit` <= the follower's
+   * acknowledged match, so the follower may commit up to it. Unanswered, unlike
+   * an empty append, which cost the follower an acknowledgement that told the
+   * leader nothing new.
+   */
+  | { type: 'commit'; from: NodeId; to: NodeId; term: number; commit: number };
 
 export type MessageType = Message['type'];
 

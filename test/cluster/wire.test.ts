@@ -29,6 +29,7 @@ const raftMessage: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('prop' as const), ...head, entries: fc.array(bytes, { maxLength: 4 }) }),
   fc.record({ type: fc.constant('read-index' as const), ...head, ctx: num }),
   fc.record({ type: fc.constant('read-index-resp' as const), ...head, ctx: num, index: num, reject: fc.boolean() }),
+  fc.record({ type: fc.constant('commit' as const), ...head, commit: num }),
 );
 
 const reason = fc.constantFrom(...CONFLICT_REASONS);
@@ -118,7 +119,7 @@ describe('wire format', () => {
       }),
       { numRuns: 1000 },
     );
-    expect(seen.size).toBe(3 + 11 + 4);
+    expect(seen.size).toBe(3 + 12 + 4);
   });
 
   it('decodes into fresh memory, never a view of the frame', () => {

@@ -49,6 +49,8 @@ export function fmtMsg(m: Message): string {
       return `${h} heartbeat term=${m.term} commit=${m.commit}` + (m.ctx ? ` ctx=${m.ctx}` : '');
     case 'heartbeat-resp':
       return `${h} heartbeat-resp term=${m.term}` + (m.ctx ? ` ctx=${m.ctx}` : '');
+    case 'commit':
+      return `${h} commit term=${m.term} commit=${m.commit}`;
     case 'vote':
       return `${h} ${m.pre ? 'prevote' : 'vote'} term=${m.term} last=${m.lastIndex}/${m.lastTerm}` + (m.force ? ' force' : '');
     case 'vote-resp':
