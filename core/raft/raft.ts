@@ -464,7 +464,7 @@ export class Raft {
       case 'commit':
         this.electionElapsed = 0;
         this.lead = m.from;
-        this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+        this.handleCommit(m);
         return;
       case 'snap':
         this.electionElapsed = 0;
@@ -503,7 +503,7 @@ export class Raft {
         return;
       case 'commit':
         this.becomeFollower(m.term, m.from);
-        this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+        this.handleCommit(m);
         return;
       case 'snap':
         this.becomeFollower(m.term, m.from);
@@ -711,6 +711,11 @@ export class Raft {
   private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     this.send({ type: 'heartbeat-resp', from: this.id, to: m.from, term: this.term, ctx: m.ctx });
+  }
+
+  /** A commit index the leader knows we hold entries up to (see sendCommit); never answered. */
+  private handleCommit(m: Extract<Message, { type: 'commit' }>): void {
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
   }
 
   private handleSnapshot(m: Extract<Message, { type: 'snap' }>): void {
