@@ -73,7 +73,8 @@ export class Progress {
 
   /**
    * Handles a rejection of the append whose previous index was `rejected`.
-   * Returns false when the rejection is stale (it answers an older append).
+   * Returns false when there is nothing to resend: the rejection is stale (it
+   * answers an older append), or `next` cannot move (see below).
    */
   maybeDecrTo(rejected: number, matchHint: number): boolean {
     if (this.state === 'replicate') {
@@ -82,7 +83,16 @@ export class Progress {
       return true;
     }
     if (this.next - 1 !== rejected) return false;
-    this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1, 1);
+    const next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1, 1);
+    if (next === this.next) {
+      // Refused at the follower's own acknowledged match: it lost what it said
+      // was durable (a broken disk; the checkers report it). Probing again at
+      // once would only repeat the refusal, and with duplicated messages the
+      // exchange multiplies; the probe stays paused until a heartbeat answer.
+      this.probeSent = true;
+      return false;
+    }
+    this.next = next;
     this.probeSent = false;
     return true;
   }

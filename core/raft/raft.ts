@@ -641,12 +641,11 @@ export class Raft {
    * Tells a follower the commit index, up to what it has acknowledged (it may
    * commit only entries it is known to hold); nothing when it knows already.
    */
-  private sendCommit(to: NodeId, pr: Progress): boolean {
+  private sendCommit(to: NodeId, pr: Progress): void {
     const commit = Math.min(pr.match, this.log.committed);
-    if (commit <= pr.commitSent) return false;
+    if (commit <= pr.commitSent) return;
     this.send({ type: 'commit', from: this.id, to, term: this.term, commit });
     pr.commitSent = commit;
-    return true;
   }
 
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
@@ -744,18 +743,8 @@ export class Raft {
       let next = m.index;
       if (m.hintTerm > 0) next = this.log.findConflictByTerm(m.hintIndex, m.hintTerm);
       else next = Math.min(m.index, m.hintIndex);
-      const nextBefore = pr.next;
       if (pr.maybeDecrTo(m.index, next)) {
         if (pr.state === 'replicate') pr.becomeProbe();
-        else if (pr.next === nextBefore) {
-          // A follower refused the entry at its own acknowledged match: it lost
-          // what it said was durable (a broken disk; the checkers report it).
-          // Probing again at once would only repeat the refusal, and with
-          // duplicated messages the exchange multiplies; the next heartbeat
-          // answer probes again instead.
-          pr.probeSent = true;
-          return;
-        }
         this.sendAppend(m.from);
       }
       return;
