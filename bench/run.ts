@@ -63,7 +63,7 @@ const USAGE = `usage: npm run bench -- [PART ...] [options]
   --rounds N       paired rounds of the cluster INSERT targets, etcd and CamusDB alternately (default 3)
   --port-base P    first port used (default 27000; P..P+400 on 127.0.0.1-3)
   --out FILE       JSON results file (default bench/results/<parts>.json)
-  --client K       http (node:http keep-alive Agent, default) | fetch (global fetch/undici, keep-alive)
+  --client K       raw (minimal HTTP/1.1 over node:net, keep-alive, default) | http (node:http keep-alive Agent) | fetch (global fetch/undici, keep-alive)
   --keep           keep temp dirs (data, logs)
   --no-install     fail instead of apt-get installing etcd-server/postgresql
 `;
@@ -122,8 +122,8 @@ const S = {
   valueSize: 100,
 };
 keepTempDirs(opt.keep === true);
-if (opt.client !== undefined && opt.client !== 'http' && opt.client !== 'fetch') fail('--client must be http or fetch');
-setClient(opt.client === 'fetch' ? 'fetch' : 'http');
+if (opt.client !== undefined && opt.client !== 'raw' && opt.client !== 'http' && opt.client !== 'fetch') fail('--client must be raw, http or fetch');
+setClient((opt.client as 'raw' | 'http' | 'fetch' | undefined) ?? 'raw');
 const install = opt['no-install'] !== true;
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);

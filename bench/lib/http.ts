@@ -1,21 +1,25 @@
-// The bench's HTTP client, keep-alive either way, one connection per request
-// in flight (so a closed loop of N workers holds N connections per endpoint):
+// The bench's HTTP client, keep-alive in every kind, one connection per
+// request in flight (so a closed loop of N workers holds N connections per
+// endpoint):
 //
-//   http   node:http with a keep-alive Agent (default)
+//   raw    a minimal HTTP/1.1 client over node:net (bench/lib/raw-http.ts, default)
+//   http   node:http with a keep-alive Agent
 //   fetch  Node's global fetch (undici)
 //
-// The default is node:http because the client shares the machine's 2 CPUs
-// with the servers: against a trivial local server, fetch used ~0.9 ms of CPU
-// per request (0.8 ms without an AbortSignal) and node:http ~0.3 ms, so fetch
-// leaves visibly less CPU to whichever system is measured. `--client fetch`
-// selects fetch.
+// The client shares the machine's 2 CPUs with the servers, so the cheapest one
+// is the default: against a trivial local server, fetch used ~0.9 ms of CPU
+// per request (0.8 ms without an AbortSignal) and node:http ~0.3 ms; at 64
+// clients node:http spent ~0.2 ms per request (session 7's bench), which left
+// visibly less CPU to whichever system was measured. `--client http` and
+// `--client fetch` select the others.
 
 import { Agent, request } from 'node:http';
+import { rawClose, rawPost } from './raw-http.js';
 
 const TIMEOUT_MS = 15_000;
 
-export type ClientKind = 'http' | 'fetch';
-let kind: ClientKind = 'http';
+export type ClientKind = 'raw' | 'http' | 'fetch';
+let kind: ClientKind = 'raw';
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
 
 export function setClient(k: ClientKind): void {
@@ -23,11 +27,13 @@ export function setClient(k: ClientKind): void {
 }
 
 export function clientName(): string {
+  if (kind === 'raw') return 'raw HTTP/1.1 over node:net, keep-alive';
   return kind === 'http' ? 'node:http keep-alive Agent' : 'global fetch (undici) keep-alive';
 }
 
 /** POSTs JSON and returns the body text; throws on a non-2xx answer or a timeout. */
 export function postText(url: string, body: string, timeoutMs = TIMEOUT_MS): Promise<string> {
+  if (kind === 'raw') return rawPost(url, body, timeoutMs);
   return kind === 'http' ? postHttp(url, body, timeoutMs) : postFetch(url, body, timeoutMs);
 }
 
@@ -91,4 +97,5 @@ export async function getJson(url: string, timeoutMs = 2_000): Promise<any> {
 /** Closes idle keep-alive sockets (so the process can exit promptly). */
 export function closeClients(): void {
   agent.destroy();
+  rawClose();
 }
