@@ -13,8 +13,10 @@
 //
 // What it understands of a response: a status line, headers, and a body framed
 // by Content-Length or chunked transfer coding (etcd's Go gateway may chunk);
-// `Connection: close` retires the socket after the body. Anything else (no
-// framing, a malformed status line) fails the request and closes the socket.
+// 1xx, 204 and 304 answers have no body; `Connection: close` retires the
+// socket after the answer. Anything else (no framing, a malformed status
+// line) fails the request and closes the socket. An interim 1xx answer is
+// not waited past: the bench never sends `Expect`, so none comes.
 
 import { Socket } from 'node:net';
 
@@ -103,6 +105,8 @@ export function parseResponse(buf: Buffer): Response | Error | null {
   const lower = head.toLowerCase();
   const close = /\r\nconnection: *close/.test(lower);
   const bodyStart = headEnd + 4;
+  // These answers never carry a body, whatever their headers say (RFC 9112, 6.3).
+  if (status < 200 || status === 204 || status === 304) return { status, body: '', close };
   const len = /\r\ncontent-length: *(\d+)/.exec(lower);
   if (len) {
     const end = bodyStart + Number(len[1]);

@@ -30,6 +30,11 @@ describe('parseResponse', () => {
     expect(r).toEqual({ status: 200, body: '{"v":"é€"}', close: false });
   });
 
+  it('reads no body for 204 and 304', () => {
+    expect(parseResponse(b('HTTP/1.1 204 No Content\r\nDate: x\r\n\r\n'))).toEqual({ status: 204, body: '', close: false });
+    expect(parseResponse(b('HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n'))).toEqual({ status: 304, body: '', close: false });
+  });
+
   it('refuses what it cannot frame', () => {
     expect(parseResponse(b('HTTP/1.1 200 OK\r\n\r\nbody'))).toBeInstanceOf(Error);
     expect(parseResponse(b('HTTP/2 200\r\ncontent-length: 0\r\n\r\n'))).toBeInstanceOf(Error);
