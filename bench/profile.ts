@@ -9,7 +9,8 @@
 //     /cluster/status;
 //   - where node N's CPU went: self time by area of the code and the top
 //     functions of its .cpuprofile (written when the node exits on SIGTERM).
-// Also: each process's CPU per operation (from /proc) and its CPU use while idle.
+// Also: each process's CPU per operation (from /proc) and its CPU use while idle,
+// and each node's main thread against its other threads (/proc/<pid>/task).
 // --etcd also counts a 3-member etcd's fsyncs and CPU per put at the same concurrency.
 // Prints a summary and one JSON line; bench/profile-out/ keeps the .cpuprofile.
 
@@ -21,7 +22,7 @@ import { ensureEtcd, etcdGet, etcdPut, startEtcd } from './lib/etcd.js';
 import { benchKey, closedLoop, parallel, seqKey, VALUE_100 } from './lib/loadgen.js';
 import { closeClients } from './lib/http.js';
 import { formatProfile, summarizeProfile } from './lib/cpuprofile.js';
-import { sleep, stopAll, tempDir, treeCpuMs } from './lib/procs.js';
+import { sleep, stopAll, tempDir, threadCpuMs, treeCpuMs } from './lib/procs.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: number) => {
@@ -121,7 +122,9 @@ async function main() {
     const before = await camus.clusterCounters(bases);
     const counting = Promise.all(nodes.map((n) => countFsyncs(n.proc.pid, durationSec)));
     windowFrom = Date.now();
+    const threads0 = nodes.map((n) => threadCpuMs(n.proc.pid));
     const p = await closedLoop({ concurrency, warmupMs: 0, durationMs: durationSec * 1000, op: op('pf'), cpuOf: nodes.map((n, i) => ({ name: `n${i + 1}`, pid: n.proc.pid })) });
+    const threads1 = nodes.map((n) => threadCpuMs(n.proc.pid));
     windowTo = Date.now();
     const fs = await counting;
     const after = await camus.clusterCounters(bases);
@@ -134,6 +137,16 @@ async function main() {
       errors: p.errors,
       errorSamples: p.errorSamples,
       cpuMsPerInsert: p.cpuMsPerOp,
+      // Whether the event loops or the machine's CPUs bound the rate: each node's main thread against its other threads, per INSERT and as a share of one CPU.
+      threadsByNode: threads1.map((t1, k) => {
+        const t0 = threads0[k]!;
+        const windowMs = Math.max(1, windowTo - windowFrom);
+        return {
+          mainMsPerOp: +((t1.main - t0.main) / ops).toFixed(3),
+          otherThreadsMsPerOp: +((t1.others - t0.others) / ops).toFixed(3),
+          mainCpuShare: +((t1.main - t0.main) / windowMs).toFixed(2),
+        };
+      }),
       fsyncsPerInsert: fs.map((n) => (n === null ? null : +(n / ops).toFixed(3))),
       raftEntriesPerInsertByPartition: after.commitIndex.map((c, k) => +((c - before.commitIndex[k]!) / ops).toFixed(2)),
       messagesPerInsert: +((after.sent - before.sent) / ops).toFixed(2),
@@ -142,6 +155,7 @@ async function main() {
       ledByNode: status.map((s) => s.partitions.filter((q: any) => q.role === 'leader').map((q: any) => q.partition)),
     };
     log(`camus: ${p.opsPerSec} inserts/s p50 ${p.p50Ms} ms; CPU ms per insert ${JSON.stringify(p.cpuMsPerOp)}; fsyncs per insert by node ${result.camus.fsyncsPerInsert.join(' / ')}; raft entries per insert by partition ${result.camus.raftEntriesPerInsertByPartition.join(' / ')}; messages ${result.camus.messagesPerInsert}`);
+    log(`camus threads by node (main thread ms per insert, its share of one CPU / other threads ms per insert): ${result.camus.threadsByNode.map((t: any) => `${t.mainMsPerOp} (${t.mainCpuShare}) / ${t.otherThreadsMsPerOp}`).join(', ')}`);
   } finally {
     void nodes[profiled - 1]!.proc.exited.then(() => (exitMs = Date.now()));
     await Promise.all(nodes.map((n) => n.proc.stop()));

@@ -10,7 +10,9 @@
 //               INSERT points at 1 and 64 are measured in --rounds paired
 //               rounds (etcd, then CamusDB); their targets are the medians.
 //   standalone  one node vs PostgreSQL (fsync, synchronous_commit on; pgbench
-//               custom scripts): INSERT at each concurrency, PK SELECT at 64
+//               custom scripts over a unix socket): INSERT at each
+//               concurrency, PK SELECT at 64, and INSERT at 64 once more over
+//               TCP loopback (reported, not a target)
 //   scan        ordered scan of --scan-rows rows through the engine in-process
 //               vs a raw classic-level iteration
 //   sim         bench/sim.ts (simulated time against wall time)
@@ -359,15 +361,19 @@ async function standalonePart() {
     psql(pg, `INSERT INTO kvr SELECT lpad(to_hex(i), 16, '0'), repeat('v', 100) FROM generate_series(0, ${S.readRows - 1}) i`);
     psql(pg, 'VACUUM ANALYZE kvr');
     const settings = psql(pg, "SELECT string_agg(name || '=' || setting, ' ') FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'shared_buffers')").trim();
+    const insertScript = `\\set r random(0, 9223372036854775806)\nINSERT INTO kv (id, v) VALUES (lpad(to_hex(:r::bigint), 16, '0'), '${VALUE_100}');\n`;
     const insert: PointResult[] = [];
     for (const c of S.concurrency) {
-      const p = pgbenchPoint(pg, 'insert', `\\set r random(0, 9223372036854775806)\nINSERT INTO kv (id, v) VALUES (lpad(to_hex(:r::bigint), 16, '0'), '${VALUE_100}');\n`, c, S.warmupSec, S.durationSec);
+      const p = pgbenchPoint(pg, 'insert', insertScript, c, S.warmupSec, S.durationSec);
       pointLog(`postgres INSERT c=${c}`, p);
       insert.push(p);
     }
+    // The same INSERT at 64 over TCP loopback: the transport every HTTP request in this bench crosses. Reported, not a target.
+    const insertTcp64 = pgbenchPoint(pg, 'insert-tcp', insertScript, 64, S.warmupSec, S.durationSec, 'tcp');
+    pointLog('postgres INSERT c=64 over TCP', insertTcp64);
     const select64 = pgbenchPoint(pg, 'select', `\\set i random(0, ${S.readRows - 1})\nSELECT id, v FROM kvr WHERE id = lpad(to_hex(:i::bigint), 16, '0');\n`, 64, S.warmupSec, S.durationSec);
     pointLog('postgres PK SELECT c=64', select64);
-    out.postgres = { version, pid: pg.proc.pid, settings, client: 'pgbench -M prepared (C, libpq, unix socket)', insert, select64 };
+    out.postgres = { version, pid: pg.proc.pid, settings, client: 'pgbench -M prepared (C, libpq, unix socket; insertTcp64 over 127.0.0.1)', insert, insertTcp64, select64 };
   } finally {
     await pg.proc.stop();
   }
@@ -538,6 +544,7 @@ function table(r: any): string {
   if (s?.error) lines.push(`standalone: FAILED ${s.error}`);
   else if (s) {
     for (const p of s.camus?.insert ?? []) pair(`standalone INSERT c=${p.concurrency}`, p, 'PostgreSQL (pgbench)', s.postgres?.insert?.find((q: PointResult) => q.concurrency === p.concurrency));
+    if (s.postgres?.insertTcp64) pair('standalone INSERT c=64', s.camus?.insert?.find((p: PointResult) => p.concurrency === 64), 'PostgreSQL over TCP (pgbench)', s.postgres.insertTcp64);
     pair('standalone PK SELECT c=64', s.camus?.select64, 'PostgreSQL (pgbench)', s.postgres?.select64);
   }
   if (r.scan?.error) lines.push(`scan: FAILED ${r.scan.error}`);
@@ -577,6 +584,7 @@ function table(r: any): string {
   }
   if (s?.postgres) {
     for (const p of s.postgres.insert ?? []) cpuLine(`PostgreSQL INSERT c=${p.concurrency} (server only)`, p);
+    if (s.postgres.insertTcp64) cpuLine('PostgreSQL INSERT c=64 over TCP (server only)', s.postgres.insertTcp64);
     cpuLine('PostgreSQL PK SELECT c=64 (server only)', s.postgres.select64);
   }
   lines.push('');

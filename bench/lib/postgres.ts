@@ -1,7 +1,9 @@
 // The standalone reference: PostgreSQL (Debian's package), initdb'd into a
 // temp dir and started as `postgres` directly (so the recorded pid is the
-// server's) as the postgres user, on a private port with only a unix socket in
-// a private dir; fsync and synchronous_commit on. Load comes from pgbench with
+// server's) as the postgres user, on a private port, listening on a unix
+// socket in a private dir (what pgbench uses for the target's points) and on
+// 127.0.0.1 (one extra point crosses TCP loopback, as every request to the
+// HTTP systems does); fsync and synchronous_commit on. Load comes from pgbench with
 // custom scripts (prepared statements); latencies from its per-transaction log
 // go through the same histogram as the HTTP load generator.
 
@@ -29,6 +31,8 @@ export interface Pg {
   proc: Managed;
   bin: string;
   sock: string;
+  /** Also listened on (TCP), for the points that cross the same transport as the HTTP systems. */
+  tcpHost: string;
   port: number;
   dir: string;
 }
@@ -39,6 +43,8 @@ function postgresUser(): { uid: number; gid: number } {
   const f = line.split(':');
   return { uid: Number(f[2]), gid: Number(f[3]) };
 }
+
+const PG_TCP_HOST = '127.0.0.1';
 
 export async function startPostgres(dir: string, port: number, bin: string): Promise<Pg> {
   const asRoot = process.getuid?.() === 0;
@@ -53,14 +59,14 @@ export async function startPostgres(dir: string, port: number, bin: string): Pro
     '-D', data,
     '-p', String(port),
     '-k', sock,
-    '-c', 'listen_addresses=',
+    '-c', `listen_addresses=${PG_TCP_HOST}`,
     '-c', 'fsync=on',
     '-c', 'synchronous_commit=on',
     '-c', 'max_connections=200',
     '-c', 'logging_collector=off',
   ];
   const proc = start('postgres', join(bin, 'postgres'), args, join(dir, 'postgres.log'), { ...ids, cwd: dir, stopSignal: 'SIGINT' });
-  const pg: Pg = { proc, bin, sock, port, dir };
+  const pg: Pg = { proc, bin, sock, tcpHost: PG_TCP_HOST, port, dir };
   await eventually(async () => {
     if (!proc.running) throw new Error(`postgres exited:\n${proc.tail()}`);
     psql(pg, 'SELECT 1');
@@ -76,12 +82,12 @@ export function psql(pg: Pg, sqlText: string): string {
  * One pgbench point: a warmup run (not recorded), then the measured run with a
  * per-transaction log, read back into a Histogram.
  */
-export function pgbenchPoint(pg: Pg, name: string, script: string, concurrency: number, warmupSec: number, durationSec: number): PointResult {
+export function pgbenchPoint(pg: Pg, name: string, script: string, concurrency: number, warmupSec: number, durationSec: number, via: 'unix' | 'tcp' = 'unix'): PointResult {
   const work = join(pg.dir, `pgbench-${name}-${concurrency}`);
   mkdirSync(work, { recursive: true });
   const file = join(work, 'script.sql');
   writeFileSync(file, script);
-  const common = ['-n', '-h', pg.sock, '-p', String(pg.port), '-U', 'postgres', '-M', 'prepared', '-c', String(concurrency), '-j', String(Math.min(concurrency, 2)), '-f', file];
+  const common = ['-n', '-h', via === 'unix' ? pg.sock : pg.tcpHost, '-p', String(pg.port), '-U', 'postgres', '-M', 'prepared', '-c', String(concurrency), '-j', String(Math.min(concurrency, 2)), '-f', file];
   const pgbench = join(pg.bin, 'pgbench');
   if (warmupSec > 0) run(pgbench, [...common, '-T', String(Math.max(1, Math.round(warmupSec))), 'postgres'], { cwd: work });
   const cpu0 = treeCpuMs(pg.proc.pid);

@@ -10,6 +10,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** CPU time (user + system, ms) used so far by `pid` and every process below it, from /proc; NaN when unreadable. */
+/**
+ * CPU ms of one process split by thread: its main thread (the JavaScript event
+ * loop, for a Node server) and every other thread together (V8's helpers,
+ * libuv's pool where LevelDB writes, LevelDB's compaction thread). NaN when
+ * /proc cannot be read. Threads that exited are not counted.
+ */
+export function threadCpuMs(pid: number): { main: number; others: number } {
+  const TICK_MS = 10; // USER_HZ is 100 on Linux.
+  let main = NaN;
+  let others = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const st = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+      if (Number(t) === pid) main = ms;
+      else others += ms;
+    }
+  } catch {
+    return { main: NaN, others: NaN };
+  }
+  return { main, others };
+}
+
 export function treeCpuMs(pid: number): number {
   const TICK_MS = 10; // USER_HZ is 100 on Linux.
   const children = new Map<number, number[]>();
