@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** CPU time (user + system, ms) used so far by `pid` and every process below it, from /proc; NaN when unreadable. */
 /**
  * CPU ms of one process split by thread: its main thread (the JavaScript event
  * loop, for a Node server) and every other thread together (V8's helpers,
@@ -34,6 +33,7 @@ export function threadCpuMs(pid: number): { main: number; others: number } {
   return { main, others };
 }
 
+/** CPU time (user + system, ms) used so far by `pid` and every process below it, from /proc; NaN when unreadable. */
 export function treeCpuMs(pid: number): number {
   const TICK_MS = 10; // USER_HZ is 100 on Linux.
   const children = new Map<number, number[]>();
