@@ -464,7 +464,7 @@ export class Raft {
       case 'commit':
         this.electionElapsed = 0;
         this.lead = m.from;
-        this.handleCommit(m);
+        this.followCommit(m.commit);
         return;
       case 'snap':
         this.electionElapsed = 0;
@@ -503,7 +503,7 @@ export class Raft {
         return;
       case 'commit':
         this.becomeFollower(m.term, m.from);
-        this.handleCommit(m);
+        this.followCommit(m.commit);
         return;
       case 'snap':
         this.becomeFollower(m.term, m.from);
@@ -642,10 +642,15 @@ export class Raft {
    * commit only entries it is known to hold); nothing when it knows already.
    */
   private sendCommit(to: NodeId, pr: Progress): void {
-    const commit = Math.min(pr.match, this.log.committed);
+    const commit = this.commitFor(pr);
     if (commit <= pr.commitSent) return;
     this.send({ type: 'commit', from: this.id, to, term: this.term, commit });
     pr.commitSent = commit;
+  }
+
+  /** The commit index a follower may be told without an append: it may commit only entries it is known to hold. */
+  private commitFor(pr: Progress): number {
+    return Math.min(pr.match, this.log.committed);
   }
 
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
@@ -685,8 +690,7 @@ export class Raft {
     const ctx = this.reads.lastSeq;
     for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
-      // A follower may commit only what it is known to hold.
-      const commit = Math.min(pr.match, this.log.committed);
+      const commit = this.commitFor(pr);
       this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, ctx });
       pr.commitSent = Math.max(pr.commitSent, commit);
     }
@@ -708,13 +712,17 @@ export class Raft {
   }
 
   private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
-    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.followCommit(m.commit);
     this.send({ type: 'heartbeat-resp', from: this.id, to: m.from, term: this.term, ctx: m.ctx });
   }
 
-  /** A commit index the leader knows we hold entries up to (see sendCommit); never answered. */
-  private handleCommit(m: Extract<Message, { type: 'commit' }>): void {
-    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+  /**
+   * Commits up to a commit index a heartbeat or a 'commit' message brought:
+   * the leader bounds it by what it knows we hold (commitFor), and the end of
+   * our log bounds it too. Neither message is answered for this.
+   */
+  private followCommit(commit: number): void {
+    this.log.commitTo(Math.min(commit, this.log.lastIndex()));
   }
 
   private handleSnapshot(m: Extract<Message, { type: 'snap' }>): void {
@@ -764,7 +772,7 @@ export class Raft {
     }
     // A follower whose ack came in after the commit would otherwise learn the
     // commit index only at the next heartbeat; tell it now.
-    if (pr.commitSent < Math.min(pr.match, this.log.committed)) this.sendCommitOrAppend(m.from, pr);
+    if (pr.commitSent < this.commitFor(pr)) this.sendCommitOrAppend(m.from, pr);
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send({ type: 'timeout-now', from: this.id, to: m.from, term: this.term });
     }
