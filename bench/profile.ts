@@ -129,6 +129,7 @@ async function main() {
     const fs = await counting;
     const after = await camus.clusterCounters(bases);
     const ops = Math.max(1, p.ok);
+    const windowMs = Math.max(1, windowTo - windowFrom);
     const status = await Promise.all(bases.map((b) => fetch(`${b}/cluster/status`).then((r) => r.json() as Promise<any>)));
     result.camus = {
       opsPerSec: p.opsPerSec,
@@ -140,7 +141,6 @@ async function main() {
       // Whether the event loops or the machine's CPUs bound the rate: each node's main thread against its other threads, per INSERT and as a share of one CPU.
       threadsByNode: threads1.map((t1, k) => {
         const t0 = threads0[k]!;
-        const windowMs = Math.max(1, windowTo - windowFrom);
         return {
           mainMsPerOp: +((t1.main - t0.main) / ops).toFixed(3),
           otherThreadsMsPerOp: +((t1.others - t0.others) / ops).toFixed(3),

@@ -42,7 +42,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as camus from './lib/camus.js';
 import { ensureEtcd, etcdGet, etcdPut, etcdTxn2, startEtcd } from './lib/etcd.js';
-import { clientName, closeClients, postText, setClient } from './lib/http.js';
+import { CLIENT_KINDS, clientName, closeClients, postText, setClient } from './lib/http.js';
 import { benchKey, closedLoop, parallel, seqKey, VALUE_100, type PointResult } from './lib/loadgen.js';
 import { ensurePostgres, pgbenchPoint, psql, startPostgres } from './lib/postgres.js';
 import { keepTempDirs, removeDir, sleep, stopAll, tempDir } from './lib/procs.js';
@@ -124,8 +124,11 @@ const S = {
   valueSize: 100,
 };
 keepTempDirs(opt.keep === true);
-if (opt.client !== undefined && opt.client !== 'raw' && opt.client !== 'http' && opt.client !== 'fetch') fail('--client must be raw, http or fetch');
-setClient((opt.client as 'raw' | 'http' | 'fetch' | undefined) ?? 'raw');
+if (opt.client !== undefined) {
+  const k = CLIENT_KINDS.find((c) => c === opt.client);
+  if (!k) fail(`--client must be one of ${CLIENT_KINDS.join(', ')}`);
+  setClient(k);
+}
 const install = opt['no-install'] !== true;
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);

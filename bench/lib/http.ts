@@ -18,7 +18,8 @@ import { rawClose, rawPost } from './raw-http.js';
 
 const TIMEOUT_MS = 15_000;
 
-export type ClientKind = 'raw' | 'http' | 'fetch';
+export const CLIENT_KINDS = ['raw', 'http', 'fetch'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
 let kind: ClientKind = 'raw';
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
 

@@ -9,6 +9,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** USER_HZ is 100 on Linux: /proc counts CPU time in ticks of 10 ms. */
+const TICK_MS = 10;
+
+/**
+ * The fields of a /proc stat file after the command name (which may hold
+ * spaces): state ppid ... utime stime cutime cstime are [0], [1] ... [11],
+ * [12], [13], [14] (fields 3, 4 ... 14-17 overall). Throws when unreadable.
+ */
+function statFields(path: string): string[] {
+  const st = readFileSync(path, 'utf8');
+  return st.slice(st.lastIndexOf(')') + 2).split(' ');
+}
+
 /**
  * CPU ms of one process split by thread: its main thread (the JavaScript event
  * loop, for a Node server) and every other thread together (V8's helpers,
@@ -16,13 +29,11 @@ import { join } from 'node:path';
  * /proc cannot be read. Threads that exited are not counted.
  */
 export function threadCpuMs(pid: number): { main: number; others: number } {
-  const TICK_MS = 10; // USER_HZ is 100 on Linux.
   let main = NaN;
   let others = 0;
   try {
     for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const st = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const f = statFields(`/proc/${pid}/task/${t}/stat`);
       const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
       if (Number(t) === pid) main = ms;
       else others += ms;
@@ -35,7 +46,6 @@ export function threadCpuMs(pid: number): { main: number; others: number } {
 
 /** CPU time (user + system, ms) used so far by `pid` and every process below it, from /proc; NaN when unreadable. */
 export function treeCpuMs(pid: number): number {
-  const TICK_MS = 10; // USER_HZ is 100 on Linux.
   const children = new Map<number, number[]>();
   const cpu = new Map<number, number>();
   let names: string[] = [];
@@ -46,10 +56,8 @@ export function treeCpuMs(pid: number): number {
   }
   for (const n of names) {
     try {
-      const st = readFileSync(`/proc/${n}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      // After the command: state ppid ... utime stime cutime cstime (fields 14-17 overall, 11-14 here).
-      // cutime/cstime hold reaped children (e.g. PostgreSQL backends that exited during the window).
+      const f = statFields(`/proc/${n}/stat`);
+      // utime stime cutime cstime: cutime/cstime hold reaped children (e.g. PostgreSQL backends that exited during the window).
       const ppid = Number(f[1]);
       cpu.set(Number(n), (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS);
       const list = children.get(ppid) ?? [];

@@ -53,12 +53,17 @@ class Conn {
     this.sock.write(head + body);
   }
 
+  /** Takes the connection out of the pool for good: closed gracefully after a whole answer, destroyed otherwise. */
+  private retire(graceful: boolean): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.pool.forget(this);
+    if (graceful) this.sock.end();
+    else this.sock.destroy();
+  }
+
   fail(err: Error): void {
-    if (!this.dead) {
-      this.dead = true;
-      this.pool.forget(this);
-      this.sock.destroy();
-    }
+    this.retire(false);
     const p = this.pending;
     this.pending = null;
     if (p) p.reject(err);
@@ -76,11 +81,8 @@ class Conn {
     this.buf = null;
     if (parsed instanceof Error) return this.fail(parsed);
     this.pending = null;
-    if (parsed.close) {
-      this.dead = true;
-      this.pool.forget(this);
-      this.sock.end();
-    } else this.pool.release(this);
+    if (parsed.close) this.retire(true);
+    else this.pool.release(this);
     if (parsed.status < 200 || parsed.status > 299) p.reject(new Error(`HTTP ${parsed.status} from ${p.url}: ${parsed.body.slice(0, 200)}`));
     else p.resolve(parsed.body);
   }
