@@ -151,6 +151,7 @@ export class Reader {
     throw new DecodeError('varint too long');
   }
 
+  /** Length-prefixed bytes, as a new array the caller owns (it shares no memory with the input). */
   bytes(): Uint8Array {
     const n = this.uvar();
     this.need(n);
@@ -159,8 +160,13 @@ export class Reader {
     return out;
   }
 
+  /** A length-prefixed UTF-8 string, decoded in place. */
   str(): string {
-    return utf8Decode(this.bytes());
+    const n = this.uvar();
+    this.need(n);
+    const s = utf8Decode(this.buf, this.pos, this.pos + n);
+    this.pos += n;
+    return s;
   }
 
   u32(): number {
@@ -222,19 +228,27 @@ export function utf8Encode(s: string): Uint8Array {
   return out.slice(0, n);
 }
 
-/** Strict UTF-8 decoding; throws DecodeError on malformed input. */
-export function utf8Decode(b: Uint8Array): string {
+/** Strict UTF-8 decoding of b[lo, hi) (all of b by default); throws DecodeError on malformed input. */
+export function utf8Decode(b: Uint8Array, lo = 0, hi = b.length): string {
   let s = '';
-  for (let i = 0; i < b.length; ) {
+  for (let i = lo; i < hi; ) {
     const c = b[i]!;
     let cp: number;
     let n: number;
-    if (c < 0x80) [cp, n] = [c, 1];
-    else if (c >= 0xc2 && c < 0xe0) [cp, n] = [c & 0x1f, 2];
-    else if (c >= 0xe0 && c < 0xf0) [cp, n] = [c & 0x0f, 3];
-    else if (c >= 0xf0 && c < 0xf5) [cp, n] = [c & 0x07, 4];
-    else throw new DecodeError('invalid UTF-8');
-    if (i + n > b.length) throw new DecodeError('truncated UTF-8');
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if (c >= 0xc2 && c < 0xe0) {
+      cp = c & 0x1f;
+      n = 2;
+    } else if (c >= 0xe0 && c < 0xf0) {
+      cp = c & 0x0f;
+      n = 3;
+    } else if (c >= 0xf0 && c < 0xf5) {
+      cp = c & 0x07;
+      n = 4;
+    } else throw new DecodeError('invalid UTF-8');
+    if (i + n > hi) throw new DecodeError('truncated UTF-8');
     for (let k = 1; k < n; k++) {
       const d = b[i + k]!;
       if ((d & 0xc0) !== 0x80) throw new DecodeError('invalid UTF-8');

@@ -42,6 +42,22 @@ describe('codec', () => {
     );
   });
 
+  it('decodes a string in place: only its own bytes, and a character cut by the end is an error', () => {
+    const w = new Writer().str('é€😀').str('ab');
+    const buf = w.finish();
+    const r = new Reader(buf);
+    expect(r.str()).toBe('é€😀');
+    expect(r.str()).toBe('ab');
+    r.end();
+    const bytes = utf8Encode('xé€y');
+    expect(utf8Decode(bytes, 1, bytes.length - 1)).toBe('é€');
+    // '€' is three bytes; a range that ends inside it must not read past the end.
+    expect(() => utf8Decode(bytes, 1, bytes.length - 2)).toThrow(DecodeError);
+    // A string's length prefix that claims more than the buffer holds.
+    const short = new Writer().str('hello').finish();
+    expect(() => new Reader(short.subarray(0, short.length - 1)).str()).toThrow(DecodeError);
+  });
+
   it('computes the standard CRC-32', () => {
     expect(crc32(Uint8Array.from('123456789', (c) => c.charCodeAt(0)))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
