@@ -17,7 +17,7 @@
 
 import { assert, assertNever } from '../assert.js';
 import { camusError } from '../errors.js';
-import { asciiBytes, isAscii, Writer } from '../util/codec.js';
+import { asciiBytes, isAscii, utf8CodePoint, utf8SequenceLength, Writer } from '../util/codec.js';
 
 export type SqlValue =
   | { type: 'null' }
@@ -309,31 +309,10 @@ export function decodeStringBytes(bytes: Uint8Array, start = 0, end = bytes.leng
   let prevLoneHigh = false;
   let i = start;
   while (i < end) {
-    const c = bytes[i]!;
-    let cp: number;
-    let n: number;
-    if (c < 0x80) {
-      cp = c;
-      n = 1;
-    } else if (c >= 0xc2 && c < 0xe0) {
-      cp = c & 0x1f;
-      n = 2;
-    } else if (c >= 0xe0 && c < 0xf0) {
-      cp = c & 0x0f;
-      n = 3;
-    } else if (c >= 0xf0 && c < 0xf5) {
-      cp = c & 0x07;
-      n = 4;
-    } else {
-      return undefined;
-    }
-    if (i + n > end) return undefined;
-    for (let k = 1; k < n; k++) {
-      const d = bytes[i + k]!;
-      if ((d & 0xc0) !== 0x80) return undefined;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if ((n === 3 && cp < 0x800) || (n === 4 && (cp < 0x10000 || cp > 0x10ffff))) return undefined;
+    const n = utf8SequenceLength(bytes[i]!);
+    if (n === 0 || i + n > end) return undefined;
+    let cp = utf8CodePoint(bytes, i, n);
+    if (cp < 0) return undefined;
     if (isLowSurrogate(cp) && prevLoneHigh) return undefined;
     prevLoneHigh = isHighSurrogate(cp);
     if (cp >= 0x10000) {

@@ -228,34 +228,46 @@ export function utf8Encode(s: string): Uint8Array {
   return out.slice(0, n);
 }
 
-/** Strict UTF-8 decoding of b[lo, hi) (all of b by default); throws DecodeError on malformed input. */
+/**
+ * The length of the UTF-8 sequence a lead byte starts (1-4), or 0 when c
+ * cannot lead one (a continuation byte, or 0xC0, 0xC1, 0xF5-0xFF, which only
+ * overlong or out-of-range sequences would use).
+ */
+export function utf8SequenceLength(c: number): number {
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c < 0xe0) return 2;
+  if (c >= 0xe0 && c < 0xf0) return 3;
+  if (c >= 0xf0 && c < 0xf5) return 4;
+  return 0;
+}
+
+/**
+ * The code point of the n-byte sequence at b[i] (n from utf8SequenceLength,
+ * and i + n within b), or -1 when a continuation byte is missing, the
+ * sequence is overlong, or it is above U+10FFFF. Surrogate codes (U+D800 to
+ * U+DFFF) are returned as they are; whether they are allowed is the caller's
+ * rule.
+ */
+export function utf8CodePoint(b: Uint8Array, i: number, n: number): number {
+  let cp = n === 1 ? b[i]! : b[i]! & (0xff >> (n + 1));
+  for (let k = 1; k < n; k++) {
+    const d = b[i + k]!;
+    if ((d & 0xc0) !== 0x80) return -1;
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  if ((n === 3 && cp < 0x800) || (n === 4 && (cp < 0x10000 || cp > 0x10ffff))) return -1;
+  return cp;
+}
+
+/** Strict UTF-8 decoding of b[lo, hi) (all of b by default); throws DecodeError on malformed input, surrogate codes included. */
 export function utf8Decode(b: Uint8Array, lo = 0, hi = b.length): string {
   let s = '';
   for (let i = lo; i < hi; ) {
-    const c = b[i]!;
-    let cp: number;
-    let n: number;
-    if (c < 0x80) {
-      cp = c;
-      n = 1;
-    } else if (c >= 0xc2 && c < 0xe0) {
-      cp = c & 0x1f;
-      n = 2;
-    } else if (c >= 0xe0 && c < 0xf0) {
-      cp = c & 0x0f;
-      n = 3;
-    } else if (c >= 0xf0 && c < 0xf5) {
-      cp = c & 0x07;
-      n = 4;
-    } else throw new DecodeError('invalid UTF-8');
+    const n = utf8SequenceLength(b[i]!);
+    if (n === 0) throw new DecodeError('invalid UTF-8');
     if (i + n > hi) throw new DecodeError('truncated UTF-8');
-    for (let k = 1; k < n; k++) {
-      const d = b[i + k]!;
-      if ((d & 0xc0) !== 0x80) throw new DecodeError('invalid UTF-8');
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if ((n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n === 4 && (cp < 0x10000 || cp > 0x10ffff)))
-      throw new DecodeError('invalid UTF-8');
+    const cp = utf8CodePoint(b, i, n);
+    if (cp < 0 || (cp >= 0xd800 && cp <= 0xdfff)) throw new DecodeError('invalid UTF-8');
     s += String.fromCodePoint(cp);
     i += n;
   }
