@@ -17,7 +17,7 @@
 
 import { assert, assertNever } from '../assert.js';
 import { camusError } from '../errors.js';
-import { asciiBytes, isAscii, utf8CodePoint, utf8SequenceLength, Writer } from '../util/codec.js';
+import { asciiBytes, isAscii, nativeUtf8Decode, pushUtf16, unitsToString, utf8CodePoint, utf8SequenceLength, Writer } from '../util/codec.js';
 
 export type SqlValue =
   | { type: 'null' }
@@ -274,19 +274,6 @@ export function encodeStringBytes(s: string): Uint8Array {
 }
 
 /**
- * The host's UTF-8 decoder: a global of Node and of browsers, but outside
- * core's ES2022 lib, hence declared here. `fatal` makes it throw on input
- * that is not well-formed UTF-8 instead of substituting U+FFFD; `ignoreBOM`
- * keeps a leading U+FEFF as a character. A pure function of its input.
- */
-declare const TextDecoder: new (label: 'utf-8', options: { fatal: true; ignoreBOM: true }) => { decode(input: Uint8Array): string };
-
-const NATIVE_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Below this many bytes the host decoder's call costs more than the loop (measured on Node 20). */
-const NATIVE_DECODE_MIN_BYTES = 24;
-
-/**
  * Strict inverse of encodeStringBytes over bytes[start, end): rejects
  * truncated or overlong sequences, code points above U+10FFFF, and a high
  * surrogate code directly followed by a low surrogate code (that pair has
@@ -294,47 +281,24 @@ const NATIVE_DECODE_MIN_BYTES = 24;
  * each caller raises its own error.
  */
 export function decodeStringBytes(bytes: Uint8Array, start = 0, end = bytes.length): string | undefined {
-  // Well-formed UTF-8 decodes the same here and in the host's decoder, which
-  // is several times faster on all but short strings. The host refuses
-  // exactly what is not well-formed UTF-8, lone surrogate codes included;
-  // the loop below then accepts those and rejects the rest.
-  if (end - start >= NATIVE_DECODE_MIN_BYTES && end <= bytes.length) {
-    try {
-      return NATIVE_UTF8.decode(bytes.subarray(start, end));
-    } catch {
-      // Not well-formed UTF-8: the loop decides.
-    }
-  }
+  // The host refuses exactly what is not well-formed UTF-8, lone surrogate
+  // codes included; the loop below then accepts those and rejects the rest.
+  const native = nativeUtf8Decode(bytes, start, end);
+  if (native !== undefined) return native;
   const units: number[] = [];
   let prevLoneHigh = false;
   let i = start;
   while (i < end) {
     const n = utf8SequenceLength(bytes[i]!);
     if (n === 0 || i + n > end) return undefined;
-    let cp = utf8CodePoint(bytes, i, n);
+    const cp = utf8CodePoint(bytes, i, n);
     if (cp < 0) return undefined;
     if (isLowSurrogate(cp) && prevLoneHigh) return undefined;
     prevLoneHigh = isHighSurrogate(cp);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-    } else {
-      units.push(cp);
-    }
+    pushUtf16(units, cp);
     i += n;
   }
   return unitsToString(units);
-}
-
-function unitsToString(units: ArrayLike<number>): string {
-  const CHUNK = 4096;
-  // Spreading a typed array goes through its iterator; apply reads it by index, several times faster for keys.
-  if (units.length <= CHUNK) return String.fromCharCode.apply(null, units as number[]);
-  let s = '';
-  for (let i = 0; i < units.length; i += CHUNK) {
-    s += String.fromCharCode(...Array.prototype.slice.call(units, i, i + CHUNK));
-  }
-  return s;
 }
 
 const HEX = '0123456789abcdef';

@@ -259,17 +259,73 @@ export function utf8CodePoint(b: Uint8Array, i: number, n: number): number {
   return cp;
 }
 
+/**
+ * The host's UTF-8 decoder: a global of Node and of browsers, but outside
+ * core's ES2022 lib, hence declared here. `fatal` makes it throw on input
+ * that is not well-formed UTF-8 instead of substituting U+FFFD; `ignoreBOM`
+ * keeps a leading U+FEFF as a character. A pure function of its input.
+ */
+declare const TextDecoder: new (label: 'utf-8', options: { fatal: true; ignoreBOM: true }) => { decode(input: Uint8Array): string };
+
+const NATIVE_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Below this many bytes the host decoder's call costs more than a loop over the bytes (measured on Node 20). */
+const NATIVE_DECODE_MIN_BYTES = 24;
+
+/**
+ * b[lo, hi) through the host's decoder when the range is long enough for it
+ * to pay and lies within b; undefined when it is not, or when the bytes are
+ * not well-formed UTF-8 (the caller's own loop then decides, and reports).
+ * Well-formed UTF-8 decodes the same here and in either loop: the host
+ * refuses exactly what is not well-formed, encoded surrogate codes included.
+ */
+export function nativeUtf8Decode(b: Uint8Array, lo: number, hi: number): string | undefined {
+  if (hi - lo < NATIVE_DECODE_MIN_BYTES || hi > b.length) return undefined;
+  try {
+    return NATIVE_UTF8.decode(b.subarray(lo, hi));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * UTF-16 code units as one flat string. Building a string by `+=` one
+ * character at a time makes, past 12 characters, a chain of concatenation
+ * nodes that every later hash or comparison must first flatten into a copy
+ * (a decoded key costs about twice as much to insert into a sorted index);
+ * fromCharCode builds the flat string at once. In chunks, since apply passes
+ * every unit as an argument.
+ */
+export function unitsToString(units: ArrayLike<number>): string {
+  const CHUNK = 4096;
+  // Spreading a typed array goes through its iterator; apply reads it by index, several times faster for keys.
+  if (units.length <= CHUNK) return String.fromCharCode.apply(null, units as number[]);
+  let s = '';
+  for (let i = 0; i < units.length; i += CHUNK) {
+    s += String.fromCharCode(...Array.prototype.slice.call(units, i, i + CHUNK));
+  }
+  return s;
+}
+
+/** Appends code point cp (at most U+10FFFF) to units as UTF-16: one unit, or a surrogate pair above U+FFFF. */
+export function pushUtf16(units: number[], cp: number): void {
+  if (cp < 0x10000) units.push(cp);
+  else units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+}
+
 /** Strict UTF-8 decoding of b[lo, hi) (all of b by default); throws DecodeError on malformed input, surrogate codes included. */
 export function utf8Decode(b: Uint8Array, lo = 0, hi = b.length): string {
-  let s = '';
+  const native = nativeUtf8Decode(b, lo, hi);
+  if (native !== undefined) return native;
+  const units: number[] = [];
   for (let i = lo; i < hi; ) {
     const n = utf8SequenceLength(b[i]!);
     if (n === 0) throw new DecodeError('invalid UTF-8');
     if (i + n > hi) throw new DecodeError('truncated UTF-8');
     const cp = utf8CodePoint(b, i, n);
     if (cp < 0 || (cp >= 0xd800 && cp <= 0xdfff)) throw new DecodeError('invalid UTF-8');
-    s += String.fromCodePoint(cp);
+    pushUtf16(units, cp);
     i += n;
   }
-  return s;
+  return unitsToString(units);
 }

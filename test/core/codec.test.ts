@@ -58,6 +58,39 @@ describe('codec', () => {
     expect(() => new Reader(short.subarray(0, short.length - 1)).str()).toThrow(DecodeError);
   });
 
+  it('decodes any bytes as a strict UTF-8 decoder does, short or long, within a larger buffer', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const reference = (b: Uint8Array) => {
+      try {
+        return strict.decode(b);
+      } catch {
+        return DecodeError;
+      }
+    };
+    const ours = (b: Uint8Array, lo: number, hi: number) => {
+      try {
+        return utf8Decode(b, lo, hi);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DecodeError);
+        return DecodeError;
+      }
+    };
+    // Mostly well-formed text (so the long, host-decoded path is taken), with a byte sometimes changed.
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => utf8Encode(s));
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 60 }), text, fc.tuple(text, fc.nat(), fc.nat(255)).map(([b, i, v]) => (b.length ? b.map((x, k) => (k === i % b.length ? v : x)) : b)));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4 }), bytes, fc.uint8Array({ maxLength: 4 }), (pre, mid, post) => {
+        const b = new Uint8Array([...pre, ...mid, ...post]);
+        expect(ours(b, pre.length, pre.length + mid.length)).toBe(reference(mid));
+      }),
+      { numRuns: 2000 },
+    );
+    // A byte-order mark is a character like any other, on both paths.
+    for (const n of [3, 40]) expect(utf8Decode(utf8Encode('\ufeff' + 'a'.repeat(n)))).toBe('\ufeff' + 'a'.repeat(n));
+    // A range that runs past the buffer is an error on both paths, never a shorter string.
+    for (const n of [5, 40]) expect(() => utf8Decode(utf8Encode('a'.repeat(n)), 0, n + 1)).toThrow(DecodeError);
+  });
+
   it('computes the standard CRC-32', () => {
     expect(crc32(Uint8Array.from('123456789', (c) => c.charCodeAt(0)))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
