@@ -1,4 +1,5 @@
 import { assert } from '../assert.js';
+import { BATCH_BYTES_MAX, BATCH_COMMANDS_MAX, BATCH_TAG, packCommands, unpackCommands } from './batch.js';
 import { ErrorCode } from '../errors.js';
 import type { Clock, Disk, DiskOp, Random } from '../io.js';
 import { DecodeError, Reader, Writer } from '../util/codec.js';
@@ -41,6 +42,12 @@ export interface ReplicaIo {
 export interface ReplicatedStateMachine {
   /** Applies a command; returns the id of the request it answers and its result. */
   apply(command: Uint8Array): { requestId: string; result: unknown };
+  /**
+   * Set when no command of this state machine begins with BATCH_TAG (0xff):
+   * its leader then packs commands proposed while its disk is busy into one
+   * entry (see batch.ts). apply still sees one command at a time.
+   */
+  readonly batchable?: boolean;
   /** A canonical image: equal states give equal bytes. */
   snapshot(): Uint8Array;
   restore(image: Uint8Array): void;
@@ -102,6 +109,12 @@ interface WriteWaiters {
   deadlineMs: number;
 }
 
+interface HeldProposal {
+  requestId: string;
+  command: Uint8Array;
+  reply: (o: Outcome<unknown>) => void;
+}
+
 interface PendingRead<SM> extends Waiter<unknown> {
   read: (sm: SM) => unknown;
 }
@@ -127,6 +140,8 @@ export class Replica<SM extends ReplicatedStateMachine> {
   private readCtx = 0;
   /** Proposals waiting to be applied here, by request id. */
   private pendingWrites = new Map<string, WriteWaiters>();
+  /** Commands a leader holds while its disk is busy, proposed together by flushProposals (batchable state machines only). */
+  private held: HeldProposal[] = [];
   /** Reads waiting for their ReadIndex answer, by ctx: one ReadIndex serves a whole batch. */
   private pendingReads = new Map<number, PendingRead<SM>[]>();
   /** Reads that arrived while a ReadIndex was in flight: they go together in the next one. */
@@ -263,16 +278,55 @@ export class Replica<SM extends ReplicatedStateMachine> {
    */
   propose(requestId: string, command: Uint8Array, reply: (o: Outcome<unknown>) => void): void {
     if (this.stopped) return;
-    if (!this.raft.propose([command])) {
-      return reply({ status: 'failed', code: ErrorCode.TransactionMustRetry, message: `node ${this.id}: proposal dropped (no leader, a leadership transfer, or too much uncommitted work); retry` });
+    if (this.sm.batchable) {
+      assert(command[0] !== BATCH_TAG, 'a batchable state machine proposed a command that begins with BATCH_TAG');
+      // While a leader's disk is busy its proposals would wait for the next
+      // Ready anyway: holding them costs no latency, and they go out as one
+      // entry. Once any are held, later ones queue behind them.
+      if (this.held.length > 0 || (this.writing && this.raft.role === 'leader')) {
+        this.held.push({ requestId, command, reply });
+        return;
+      }
+    }
+    this.submit(command, [{ requestId, command, reply }]);
+    this.process();
+  }
+
+  /** Proposes `data` (one command, or several packed) and registers the waiters of the commands in it; or fails them all. */
+  private submit(data: Uint8Array, commands: readonly HeldProposal[]): void {
+    if (!this.raft.propose([data])) {
+      for (const c of commands) {
+        c.reply({ status: 'failed', code: ErrorCode.TransactionMustRetry, message: `node ${this.id}: proposal dropped (no leader, a leadership transfer, or too much uncommitted work); retry` });
+      }
+      return;
     }
     const deadlineMs = this.io.clock.nowMs() + this.opts.requestTimeoutMs;
-    const w = this.pendingWrites.get(requestId);
-    if (w) {
-      w.replies.push(reply);
-      w.deadlineMs = Math.max(w.deadlineMs, deadlineMs);
-    } else this.pendingWrites.set(requestId, { replies: [reply], deadlineMs });
-    this.process();
+    for (const { requestId, reply } of commands) {
+      const w = this.pendingWrites.get(requestId);
+      if (w) {
+        w.replies.push(reply);
+        w.deadlineMs = Math.max(w.deadlineMs, deadlineMs);
+      } else this.pendingWrites.set(requestId, { replies: [reply], deadlineMs });
+    }
+  }
+
+  /**
+   * Proposes the held commands, in the order they came, packed into as few
+   * entries as the bounds of batch.ts allow (a lone command goes as itself).
+   * Raft may refuse them (leadership lost meanwhile): each is then failed,
+   * exactly as a proposal refused at once would have been.
+   */
+  private flushProposals(): void {
+    const held = this.held;
+    this.held = [];
+    for (let i = 0; i < held.length; ) {
+      let j = i + 1;
+      let bytes = held[i]!.command.length;
+      while (j < held.length && j - i < BATCH_COMMANDS_MAX && bytes + held[j]!.command.length <= BATCH_BYTES_MAX) bytes += held[j++]!.command.length;
+      const group = held.slice(i, j);
+      this.submit(group.length === 1 ? group[0]!.command : packCommands(group.map((h) => h.command)), group);
+      i = j;
+    }
   }
 
   /**
@@ -355,7 +409,9 @@ export class Replica<SM extends ReplicatedStateMachine> {
    * was made as leader of that term), with no snapshot to install.
    */
   private process(): void {
-    if (this.writing || this.handlingReady || this.stopped || !this.raft.hasReady()) return;
+    if (this.writing || this.handlingReady || this.stopped) return;
+    if (this.held.length) this.flushProposals();
+    if (!this.raft.hasReady()) return;
     const rd = this.raft.ready();
     if (!this.layout.mustSync(rd)) return this.afterPersist(rd, false);
     const early = this.raft.role === 'leader' && rd.snapshot === null && this.layout.termAndVoteDurable(rd);
@@ -404,14 +460,19 @@ export class Replica<SM extends ReplicatedStateMachine> {
     this.lastSent = null;
     this.bytesSinceSnapshot += e.data.length;
     if (e.data.length > 0) {
-      const { requestId, result } = this.sm.apply(e.data);
-      const p = this.pendingWrites.get(requestId);
-      if (p) {
-        this.pendingWrites.delete(requestId);
-        for (const reply of p.replies) reply({ status: 'ok', result });
-      }
+      if (this.sm.batchable && e.data[0] === BATCH_TAG) for (const c of unpackCommands(e.data)) this.applyCommand(c);
+      else this.applyCommand(e.data);
     }
     this.observer.onApplied?.(this.id, e, this.sm);
+  }
+
+  private applyCommand(command: Uint8Array): void {
+    const { requestId, result } = this.sm.apply(command);
+    const p = this.pendingWrites.get(requestId);
+    if (p) {
+      this.pendingWrites.delete(requestId);
+      for (const reply of p.replies) reply({ status: 'ok', result });
+    }
   }
 
   /**

@@ -71,6 +71,8 @@ export function decodeLocator(s: string): TxnLocator {
  * (it would be refused as snapshot-too-old).
  */
 export class PartitionStateMachine implements ReplicatedStateMachine {
+  /** Every command begins with its type's tag (0-5; see commands.ts), never with BATCH_TAG. */
+  readonly batchable = true;
   store = new MvccStore();
   records = new Map<string, TxnRecord>();
   /**

@@ -160,6 +160,15 @@ export class Reader {
     return out;
   }
 
+  /** Length-prefixed bytes as a view into the input: no copy, and it shares the input's memory. */
+  view(): Uint8Array {
+    const n = this.uvar();
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
   /** A length-prefixed UTF-8 string, decoded in place. */
   str(): string {
     const n = this.uvar();
