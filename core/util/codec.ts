@@ -153,11 +153,7 @@ export class Reader {
 
   /** Length-prefixed bytes, as a new array the caller owns (it shares no memory with the input). */
   bytes(): Uint8Array {
-    const n = this.uvar();
-    this.need(n);
-    const out = this.buf.slice(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
+    return this.view().slice();
   }
 
   /** Length-prefixed bytes as a view into the input: no copy, and it shares the input's memory. */
