@@ -40,7 +40,7 @@ describe('a leader with a busy disk', () => {
     return { world, outcomes, entries: applied.slice(start) };
   }
 
-  it('packs the commands proposed meanwhile into one entry each, and every transaction gets its own answer', () => {
+  it('packs the commands proposed meanwhile into a few entries, and every transaction gets its own answer', () => {
     const n = 150;
     const { world, outcomes, entries } = burst('batch/burst', n, 1);
     expect(world.leader(0)?.id).toBe(1);
