@@ -165,13 +165,9 @@ export class Reader {
     return out;
   }
 
-  /** A length-prefixed UTF-8 string, decoded in place. */
+  /** A length-prefixed UTF-8 string, decoded in place (from a view, not a copy). */
   str(): string {
-    const n = this.uvar();
-    this.need(n);
-    const s = utf8Decode(this.buf, this.pos, this.pos + n);
-    this.pos += n;
-    return s;
+    return utf8Decode(this.view());
   }
 
   u32(): number {
