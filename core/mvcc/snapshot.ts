@@ -8,7 +8,7 @@
 import { DecodeError, Reader, Writer } from '../util/codec.js';
 import { compareTs, readTimestamp, writeTimestamp, type Timestamp } from '../hlc.js';
 import { RangeMarks, type RangeMark } from './range-marks.js';
-import { compareStrings, emptyState, lockPrepared, type FinishedTxn, type MvccState, type PreparedTxn } from './state.js';
+import { compareStrings, emptyState, lockPrepared, noteVersions, type FinishedTxn, type MvccState, type PreparedTxn } from './state.js';
 import { CONFLICT_REASONS, type CommitResult, type ConflictReason, type Value, type Version, type Write } from './types.js';
 
 const FORMAT = 1;
@@ -104,7 +104,9 @@ export function decodeState(bytes: Uint8Array): MvccState {
   const s = emptyState(gcTs);
   const aboveFloor = (t: Timestamp): boolean => compareTs(t, gcTs) > 0;
   readSorted(r, (k) => {
-    s.versions.set(k, readVersions(r));
+    const vs = readVersions(r);
+    s.versions.set(k, vs);
+    noteVersions(s, k, vs);
     s.keys.add(k);
   });
   readSorted(r, (k) => {

@@ -57,6 +57,12 @@ export interface MvccState {
   readonly keys: SortedKeys;
   /** Committed versions per key, newest first, strictly decreasing ts, never empty. */
   readonly versions: Map<string, Version[]>;
+  /**
+   * The keys a GC may have something to drop on: more than one version, or a
+   * tombstone newest. Derived from versions (see noteVersions), so that a GC
+   * costs what changed since the last one, not the size of the table.
+   */
+  readonly collectable: Set<string>;
   /** The intent on each key, owned by a txn in prepared. */
   readonly intents: Map<string, Intent>;
   /** Point read markers, each > gcTs. */
@@ -75,6 +81,7 @@ export function emptyState(gcTs: Timestamp): MvccState {
     highTs: gcTs,
     keys: new SortedKeys(),
     versions: new Map(),
+    collectable: new Set(),
     intents: new Map(),
     pointMarks: new Map(),
     rangeMarks: new RangeMarks(),
@@ -89,6 +96,11 @@ export function recomputeHighTs(s: MvccState): void {
   let ts = s.gcTs;
   for (const vs of s.versions.values()) if (compareTs(vs[0]!.ts, ts) > 0) ts = vs[0]!.ts;
   s.highTs = ts;
+}
+
+/** Keeps s.collectable in step after key's versions were set or grew to vs. */
+export function noteVersions(s: MvccState, key: string, vs: readonly Version[]): void {
+  if (vs.length > 1 || vs[0]!.value === null) s.collectable.add(key);
 }
 
 /** The newest version with ts <= ts, or undefined. */

@@ -15,9 +15,9 @@
 import { assert } from '../assert.js';
 import { assertTs, compareTs, formatTs, prevTs, tsMax, tsMin, ZERO_TS, type Timestamp } from '../hlc.js';
 import { Hasher } from '../util/hash.js';
-import { changedRecords, loadState, StateChanges, type StateRecord } from './materialize.js';
+import { changedRecords, FinishedGroups, loadState, StateChanges, type StateRecord } from './materialize.js';
 import { decodeState, encodeState } from './snapshot.js';
-import { emptyState, lockPrepared, recomputeHighTs, unlockPrepared, visibleAt, type MvccState, type PreparedTxn } from './state.js';
+import { emptyState, lockPrepared, noteVersions, recomputeHighTs, unlockPrepared, visibleAt, type MvccState, type PreparedTxn } from './state.js';
 import type {
   CommitResult,
   Decision,
@@ -47,6 +47,8 @@ export class MvccStore {
   private s: MvccState = emptyState(ZERO_TS);
   /** What changed since the last drainChanges(), or null while nobody materializes this store. */
   private changes: StateChanges | null = null;
+  /** Where the finished transactions are on disk; non-null exactly when changes is. */
+  private groups: FinishedGroups | null = null;
 
   /** The GC floor: reads below it are not guaranteed, commits land above it. ZERO_TS until the first gc. */
   get gcThreshold(): Timestamp {
@@ -279,14 +281,15 @@ export class MvccStore {
     if (writes.length > 0 && compareTs(ts, this.s.highTs) > 0) this.s.highTs = ts;
     for (const w of writes) {
       this.changes?.versions.add(w.key);
-      const vs = this.s.versions.get(w.key);
+      let vs = this.s.versions.get(w.key);
       if (vs === undefined) {
-        this.s.versions.set(w.key, [{ ts, value: w.value }]);
+        this.s.versions.set(w.key, (vs = [{ ts, value: w.value }]));
         this.s.keys.add(w.key);
       } else {
         assert(compareTs(vs[0]!.ts, ts) < 0, () => `version of ${JSON.stringify(w.key)} at ${formatTs(ts)} is not the newest`);
         vs.unshift({ ts, value: w.value });
       }
+      noteVersions(this.s, w.key, vs);
     }
   }
 
@@ -328,7 +331,8 @@ export class MvccStore {
     const c = this.changes;
     s.gcTs = floor;
     s.highTs = tsMax(s.highTs, floor);
-    for (const [key, vs] of s.versions) {
+    for (const key of s.collectable) {
+      const vs = s.versions.get(key)!;
       let i = 0;
       while (i < vs.length && compareTs(vs[i]!.ts, floor) > 0) i++;
       if (i >= vs.length - 1 && !(i === 0 && vs[0]!.value === null)) continue; // Nothing shadowed, nothing to drop.
@@ -336,8 +340,9 @@ export class MvccStore {
       c?.versions.add(key);
       if (i === 0 && vs[0]!.value === null) {
         s.versions.delete(key);
+        s.collectable.delete(key);
         if (!s.intents.has(key)) s.keys.delete(key);
-      }
+      } else if (i === 0) s.collectable.delete(key); // One live version left.
     }
     for (const [key, ts] of s.pointMarks)
       if (compareTs(ts, floor) <= 0) {
@@ -375,6 +380,8 @@ export class MvccStore {
       c.merge(replacing.changes);
       c.addAll(replacing.s);
       c.addAll(store.s);
+      store.groups = replacing.groups;
+      store.groups!.replaceAll();
     }
     return store;
   }
@@ -388,16 +395,18 @@ export class MvccStore {
    */
   static load(records: ReadonlyMap<string, Uint8Array>): MvccStore {
     const store = new MvccStore();
-    store.s = loadState(records);
+    const { state, groups } = loadState(records);
+    store.s = state;
     recomputeHighTs(store.s);
     store.changes = new StateChanges();
+    store.groups = groups;
     return store;
   }
 
   /** Appends the records changed since the last drain (or load) to out, and forgets them. Only on a loaded store. */
   drainChanges(out: StateRecord[]): void {
     assert(this.changes !== null, 'drainChanges on a store that is not materialized');
-    changedRecords(this.s, this.changes, out);
+    changedRecords(this.s, this.changes, this.groups!, out);
     this.changes = new StateChanges();
   }
 

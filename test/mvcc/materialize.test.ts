@@ -20,7 +20,8 @@ type Step =
   | { t: 'gc'; back: number }
   | { t: 'snapshot' }
   | { t: 'restore'; pick: number }
-  | { t: 'drain' };
+  | { t: 'drain' }
+  | { t: 'reload' };
 
 const keys = fc.uniqueArray(fc.nat(KEYS.length - 1), { minLength: 0, maxLength: 3 });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -33,6 +34,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: 'snapshot' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restore' as const), pick: fc.nat() }) },
   { weight: 3, arbitrary: fc.constant({ t: 'drain' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'reload' as const }) },
 );
 
 /** Applies drained records to a disk image, as the replica's batch would. */
@@ -49,9 +51,18 @@ function reloaded(disk: ReadonlyMap<string, Uint8Array>): PartitionStateMachine 
   return sm;
 }
 
+/** Drains sm into disk and checks the disk rebuilds sm's state and holds no record a fresh load would delete at once. */
+function drainAndCheck(sm: PartitionStateMachine, disk: Map<string, Uint8Array>): PartitionStateMachine {
+  drainInto(sm, disk);
+  const again = reloaded(disk);
+  expect(Buffer.from(again.snapshot())).toEqual(Buffer.from(sm.snapshot()));
+  expect(again.drainChanges()).toEqual([]);
+  return again;
+}
+
 /** Runs steps on a materialized partition; returns how many commands took effect (to check the test does something). */
 function run(steps: readonly Step[]): { applied: number } {
-  const sm = new PartitionStateMachine();
+  let sm = new PartitionStateMachine();
   sm.loadMaterialized(new Map());
   const disk = new Map<string, Uint8Array>();
   const snapshots: Uint8Array[] = [];
@@ -109,13 +120,15 @@ function run(steps: readonly Step[]): { applied: number } {
         if (snapshots.length) sm.restore(snapshots[s.pick % snapshots.length]!);
         break;
       case 'drain':
-        drainInto(sm, disk);
-        expect(Buffer.from(reloaded(disk).snapshot())).toEqual(Buffer.from(sm.snapshot()));
+        drainAndCheck(sm, disk);
+        break;
+      case 'reload':
+        // A restarted replica: it goes on from what it loaded, bookkeeping of the disk included.
+        sm = drainAndCheck(sm, disk);
         break;
     }
   }
-  drainInto(sm, disk);
-  expect(Buffer.from(reloaded(disk).snapshot())).toEqual(Buffer.from(sm.snapshot()));
+  drainAndCheck(sm, disk);
   // Nothing is drained twice: a second drain right after is empty.
   expect(sm.drainChanges()).toEqual([]);
   return { applied };
@@ -142,16 +155,69 @@ describe('materialized partition state', () => {
     sm.apply(encodePartitionCommand({ type: 'commit', txn, proposedTs: { wall: 6, logical: 0 } }));
     const disk = new Map<string, Uint8Array>();
     drainInto(sm, disk);
-    expect([...disk.keys()].sort()).toEqual(['f/t1', 'v/k']);
+    expect([...disk.keys()].sort()).toEqual(['g/0', 'v/k']);
     sm.restore(empty);
     drainInto(sm, disk);
     expect([...disk.keys()].sort()).toEqual(['m/floor', 'm/ranges']);
     expect(reloaded(disk).store.get('k', { wall: 9, logical: 0 }).value).toBeNull();
   });
 
+  it('writes the transactions one drain finished as one record, deleted with its last member', () => {
+    const sm = new PartitionStateMachine();
+    sm.loadMaterialized(new Map());
+    const disk = new Map<string, Uint8Array>();
+    const commit = (i: number, wall: number) => {
+      const txn = { txnId: `t${i}`, snapshotTs: { wall, logical: 0 }, reads: [], ranges: [], writes: [{ key: `k${i}`, value: utf8Encode('v') }] };
+      sm.apply(encodePartitionCommand({ type: 'commit', txn, proposedTs: { wall: 100 + i, logical: 0 } }));
+    };
+    for (let i = 0; i < 50; i++) commit(i, 10 + (i % 2));
+    drainInto(sm, disk);
+    const groupKeys = () => [...disk.keys()].filter((k) => !k.startsWith('v/') && !k.startsWith('m/'));
+    expect(groupKeys()).toEqual(['g/0']);
+    for (let i = 50; i < 60; i++) commit(i, 20);
+    drainInto(sm, disk);
+    expect(groupKeys()).toEqual(['g/0', 'g/1']);
+    // GC drops the 25 members at wall 10 only: g/0 stays on disk, and a reload skips those by the floor.
+    sm.apply(encodePartitionCommand({ type: 'gc', id: 'gc1', belowTs: { wall: 11, logical: 0 } }));
+    drainInto(sm, disk);
+    expect(groupKeys()).toEqual(['g/0', 'g/1']);
+    const again = reloaded(disk);
+    expect(Buffer.from(again.snapshot())).toEqual(Buffer.from(sm.snapshot()));
+    // The reloaded replica deletes g/0 when its last members go, and numbers new groups after g/1.
+    again.apply(encodePartitionCommand({ type: 'gc', id: 'gc2', belowTs: { wall: 12, logical: 0 } }));
+    drainInto(again, disk);
+    expect(groupKeys()).toEqual(['g/1']);
+    const txn = { txnId: 'late', snapshotTs: { wall: 30, logical: 0 }, reads: [], ranges: [], writes: [] };
+    again.apply(encodePartitionCommand({ type: 'commit', txn, proposedTs: { wall: 200, logical: 0 } }));
+    drainInto(again, disk);
+    expect(groupKeys()).toEqual(['g/1', 'g/2']);
+  });
+
+  it('reads a finished transaction written as a record of its own, and deletes it when GC drops it', () => {
+    const sm = new PartitionStateMachine();
+    sm.loadMaterialized(new Map());
+    const txn = { txnId: 'old', snapshotTs: { wall: 5, logical: 0 }, reads: [], ranges: [], writes: [{ key: 'k', value: utf8Encode('v') }] };
+    const first = sm.apply(encodePartitionCommand({ type: 'commit', txn, proposedTs: { wall: 6, logical: 0 } }));
+    const disk = new Map<string, Uint8Array>();
+    drainInto(sm, disk);
+    // The layout before groups: the same payload under f/{txnId}.
+    const group = disk.get('g/0')!;
+    disk.delete('g/0');
+    disk.set('f/old', group.subarray(1 + 1 + 3));
+    const legacy = reloaded(disk);
+    expect(Buffer.from(legacy.snapshot())).toEqual(Buffer.from(sm.snapshot()));
+    expect(legacy.apply(encodePartitionCommand({ type: 'commit', txn, proposedTs: { wall: 9, logical: 0 } })).result).toEqual(first.result);
+    legacy.apply(encodePartitionCommand({ type: 'gc', id: 'gc1', belowTs: { wall: 6, logical: 0 } }));
+    drainInto(legacy, disk);
+    expect(disk.has('f/old')).toBe(false);
+    expect([...disk.keys()].filter((k) => k.startsWith('g/'))).toEqual([]);
+  });
+
   it('refuses records it does not know or cannot decode', () => {
     expect(() => reloaded(new Map([['x/1', new Uint8Array([1])]]))).toThrow(DecodeError);
     expect(() => reloaded(new Map([['v/k', new Uint8Array([0])]]))).toThrow(DecodeError);
     expect(() => reloaded(new Map([['r/t', new Uint8Array([])]]))).toThrow(DecodeError);
+    expect(() => reloaded(new Map([['g/x!', new Uint8Array([0])]]))).toThrow(DecodeError);
+    expect(() => reloaded(new Map([['g/1', new Uint8Array([1])]]))).toThrow(DecodeError);
   });
 });

@@ -108,6 +108,12 @@ describe('model-based', () => {
               expect(s.gcThreshold).toEqual(floor);
               // Range hashes at or above the floor survive gc: scans validated across a gc stay valid.
               expect(probes.map((p) => s.rangeHash('', '\u0100', p))).toEqual(hashes);
+              // And it keeps nothing it drops: per key at most the newest version at or below the floor, and no key whose newest version is a tombstone there.
+              for (const key of KEYS) {
+                const vs = s.versionsOf(key);
+                expect(vs.filter((v) => compareTs(v.ts, s.gcThreshold) <= 0).length).toBeLessThanOrEqual(1);
+                if (vs.length === 1 && compareTs(vs[0]!.ts, s.gcThreshold) <= 0) expect(vs[0]!.value).not.toBeNull();
+              }
               break;
             }
             default:
