@@ -107,6 +107,8 @@ interface Waiter<R> {
 interface WriteWaiters {
   replies: ((o: Outcome<unknown>) => void)[];
   deadlineMs: number;
+  /** The term in which this replica, as leader, last put the request in its log. */
+  term: number;
 }
 
 interface HeldProposal {
@@ -278,6 +280,18 @@ export class Replica<SM extends ReplicatedStateMachine> {
    */
   propose(requestId: string, command: Uint8Array, reply: (o: Outcome<unknown>) => void): void {
     if (this.stopped) return;
+    // A retry of a request this leader already logged in its current term
+    // only waits: the entry commits, or leadership is lost and the retry
+    // goes elsewhere (a leader never drops its own entries within its term).
+    // Logging it again would add an entry per retry, and when commits are
+    // slower than the retry interval those entries outgrow replication, so
+    // commits slow down further and retries multiply (seed 12198).
+    const pending = this.pendingWrites.get(requestId);
+    if (pending !== undefined && pending.term === this.raft.term && this.raft.role === 'leader') {
+      pending.replies.push(reply);
+      pending.deadlineMs = Math.max(pending.deadlineMs, this.io.clock.nowMs() + this.opts.requestTimeoutMs);
+      return;
+    }
     if (this.sm.batchable) {
       assert(command[0] !== BATCH_TAG, 'a batchable state machine proposed a command that begins with BATCH_TAG');
       // While a leader's disk is busy its proposals would wait for the next
@@ -301,12 +315,14 @@ export class Replica<SM extends ReplicatedStateMachine> {
       return;
     }
     const deadlineMs = this.io.clock.nowMs() + this.opts.requestTimeoutMs;
+    const term = this.raft.term;
     for (const { requestId, reply } of commands) {
       const w = this.pendingWrites.get(requestId);
       if (w) {
         w.replies.push(reply);
         w.deadlineMs = Math.max(w.deadlineMs, deadlineMs);
-      } else this.pendingWrites.set(requestId, { replies: [reply], deadlineMs });
+        w.term = term;
+      } else this.pendingWrites.set(requestId, { replies: [reply], deadlineMs, term });
     }
   }
 

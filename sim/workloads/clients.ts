@@ -20,6 +20,18 @@ export interface ClientOptions {
 /** How a request ended, from the client's side: done, surely not done, or unknown. */
 export type CallStatus = 'ok' | 'failed' | 'indeterminate';
 
+/**
+ * The writes invoked at or after some time: whether there were any, the
+ * earliest completion of one that succeeded, and the earliest of one that was
+ * answered (succeeded or definitely failed); Infinity when none did.
+ */
+export interface WritesSince {
+  invoked: boolean;
+  ok: boolean;
+  atMs: number;
+  answeredAtMs: number;
+}
+
 /** One planned request: how to send it, and what to record once it ends. */
 export interface PlannedCall<R> {
   /** Sends the request to `node`; calls `answer` with how it ended (at most once is used). */

@@ -1,7 +1,7 @@
 import type { KvReply, KvRequest } from '../../core/kv/types.js';
 import type { HistoryOp, KvOp, KvResult } from '../checkers/linearizability.js';
 import type { Rng } from '../rng.js';
-import { Clients, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall } from './clients.js';
+import { Clients, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall, type WritesSince } from './clients.js';
 
 /** What the register workload needs from the world. */
 export interface RegisterWorld extends ClientWorld {
@@ -91,10 +91,17 @@ export class RegisterWorkload {
     return c;
   }
 
-  /** True when some write invoked at or after `t` completed ok. */
-  writeSucceededSince(t: number): { ok: boolean; atMs: number } {
+  /** The writes (every op but get) invoked at or after `t`. */
+  writeSucceededSince(t: number): WritesSince {
     let best = Infinity;
-    for (const h of this.history) if (h.op.f !== 'get' && h.status === 'ok' && h.invokeMs >= t) best = Math.min(best, h.completeMs);
-    return { ok: best < Infinity, atMs: best };
+    let answered = Infinity;
+    let invoked = false;
+    for (const h of this.history) {
+      if (h.op.f === 'get' || h.invokeMs < t) continue;
+      invoked = true;
+      if (h.status === 'ok') best = Math.min(best, h.completeMs);
+      if (h.status !== 'indeterminate') answered = Math.min(answered, h.completeMs);
+    }
+    return { invoked, ok: best < Infinity, atMs: best, answeredAtMs: answered };
   }
 }
