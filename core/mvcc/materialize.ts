@@ -22,10 +22,10 @@
 // member has gone, instead of a put and a delete per transaction (see
 // FinishedGroups).
 
+import { assert } from '../assert.js';
 import { compareTs, readTimestamp, writeTimestamp, ZERO_TS, type Timestamp } from '../hlc.js';
 import { Reader, Writer } from '../util/codec.js';
 import { check, readFinished, readPrepared, readRangeMarks, readVersions, writeFinished, writePrepared, writeRangeMarks, writeVersions } from './snapshot.js';
-import { assert } from '../assert.js';
 import { compareStrings, emptyState, lockPrepared, noteVersions, type FinishedTxn, type MvccState } from './state.js';
 
 /** A record to write (payload) or delete (null), keyed relative to the state prefix. */
