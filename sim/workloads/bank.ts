@@ -2,7 +2,7 @@ import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { BankRead } from '../checkers/bank.js';
 import type { Rng } from '../rng.js';
-import { Clients, txnCall, type CallStatus, type ClientOptions, type ClientScript, type OpSource, type PlannedCall, type TxnClientWorld, type WritesSince } from './clients.js';
+import { Clients, txnCall, type CallStatus, type ClientOptions, type ClientScript, type OpSource, type PlannedCall, type TxnClientWorld, type WritesSince, writesSince } from './clients.js';
 
 export type BankOp = { f: 'transfer'; from: string; to: string; amount: number } | { f: 'audit'; byScan: boolean };
 
@@ -100,15 +100,6 @@ export class BankWorkload {
 
   /** The transfers invoked at or after `t`. */
   writeSucceededSince(t: number): WritesSince {
-    let best = Infinity;
-    let answered = Infinity;
-    let invoked = false;
-    for (const x of this.transfers) {
-      if (x.invokeMs < t) continue;
-      invoked = true;
-      if (x.status === 'ok') best = Math.min(best, x.completeMs);
-      if (x.status !== 'indeterminate') answered = Math.min(answered, x.completeMs);
-    }
-    return { invoked, ok: best < Infinity, atMs: best, answeredAtMs: answered };
+    return writesSince(this.transfers, t, 'indeterminate');
   }
 }

@@ -32,6 +32,29 @@ export interface WritesSince {
   answeredAtMs: number;
 }
 
+/**
+ * WritesSince over the calls of a history that `isWrite` picks. A call's
+ * status 'ok' is a success; `unknown` is the history's name for a call that
+ * got no answer (every other status is a definite failure).
+ */
+export function writesSince<T extends { readonly invokeMs: number; readonly completeMs: number; readonly status: string }>(
+  history: Iterable<T>,
+  t: number,
+  unknown: T['status'],
+  isWrite: (x: T) => boolean = () => true,
+): WritesSince {
+  let okMs = Infinity;
+  let answeredMs = Infinity;
+  let invoked = false;
+  for (const x of history) {
+    if (x.invokeMs < t || !isWrite(x)) continue;
+    invoked = true;
+    if (x.status === 'ok') okMs = Math.min(okMs, x.completeMs);
+    if (x.status !== unknown) answeredMs = Math.min(answeredMs, x.completeMs);
+  }
+  return { invoked, ok: okMs < Infinity, atMs: okMs, answeredAtMs: answeredMs };
+}
+
 /** One planned request: how to send it, and what to record once it ends. */
 export interface PlannedCall<R> {
   /** Sends the request to `node`; calls `answer` with how it ended (at most once is used). */

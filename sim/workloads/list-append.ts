@@ -2,7 +2,7 @@ import type { TxnView } from '../../core/txn/node.js';
 import { utf8Decode, utf8Encode } from '../../core/util/codec.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
-import { Clients, txnCall, type ClientOptions, type ClientScript, type OpSource, type TxnClientWorld, type WritesSince } from './clients.js';
+import { Clients, txnCall, type ClientOptions, type ClientScript, type OpSource, type TxnClientWorld, type WritesSince, writesSince } from './clients.js';
 
 export interface ListAppendOptions extends ClientOptions {
   keys: number;
@@ -79,16 +79,7 @@ export class ListAppendWorkload {
 
   /** The transactions that append, invoked at or after `t`. */
   writeSucceededSince(t: number): WritesSince {
-    let best = Infinity;
-    let answered = Infinity;
-    let invoked = false;
-    for (const x of this.history) {
-      if (x.invokeMs < t || !x.ops.some((o) => o.f === 'append')) continue;
-      invoked = true;
-      if (x.status === 'ok') best = Math.min(best, x.completeMs);
-      if (x.status !== 'info') answered = Math.min(answered, x.completeMs);
-    }
-    return { invoked, ok: best < Infinity, atMs: best, answeredAtMs: answered };
+    return writesSince(this.history, t, 'info', (x) => x.ops.some((o) => o.f === 'append'));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { KvReply, KvRequest } from '../../core/kv/types.js';
 import type { HistoryOp, KvOp, KvResult } from '../checkers/linearizability.js';
 import type { Rng } from '../rng.js';
-import { Clients, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall, type WritesSince } from './clients.js';
+import { Clients, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall, type WritesSince, writesSince } from './clients.js';
 
 /** What the register workload needs from the world. */
 export interface RegisterWorld extends ClientWorld {
@@ -93,15 +93,6 @@ export class RegisterWorkload {
 
   /** The writes (every op but get) invoked at or after `t`. */
   writeSucceededSince(t: number): WritesSince {
-    let best = Infinity;
-    let answered = Infinity;
-    let invoked = false;
-    for (const h of this.history) {
-      if (h.op.f === 'get' || h.invokeMs < t) continue;
-      invoked = true;
-      if (h.status === 'ok') best = Math.min(best, h.completeMs);
-      if (h.status !== 'indeterminate') answered = Math.min(answered, h.completeMs);
-    }
-    return { invoked, ok: best < Infinity, atMs: best, answeredAtMs: answered };
+    return writesSince(this.history, t, 'indeterminate', (h) => h.op.f !== 'get');
   }
 }

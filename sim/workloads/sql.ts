@@ -4,7 +4,7 @@ import { SqlSession, type SqlOutcome } from '../../core/sql/session.js';
 import type { TxnNode } from '../../core/txn/node.js';
 import type { MicroOp, Txn } from '../checkers/elle.js';
 import type { Rng } from '../rng.js';
-import { Clients, type CallStatus, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall, type WritesSince } from './clients.js';
+import { Clients, type CallStatus, type ClientOptions, type ClientScript, type ClientWorld, type OpSource, type PlannedCall, type WritesSince, writesSince } from './clients.js';
 
 /** What the SQL workload needs from the world: a session-level call to a node. */
 export interface SqlClientWorld extends ClientWorld {
@@ -248,16 +248,7 @@ export class SqlWorkload {
 
   /** The writing transactions invoked at or after `t`. */
   writeSucceededSince(t: number): WritesSince {
-    let best = Infinity;
-    let answered = Infinity;
-    let invoked = false;
-    for (const x of this.writes) {
-      if (x.invokeMs < t) continue;
-      invoked = true;
-      if (x.status === 'ok') best = Math.min(best, x.completeMs);
-      if (x.status !== 'indeterminate') answered = Math.min(answered, x.completeMs);
-    }
-    return { invoked, ok: best < Infinity, atMs: best, answeredAtMs: answered };
+    return writesSince(this.writes, t, 'indeterminate');
   }
 }
 
