@@ -236,7 +236,7 @@ export function simulate(partial: Partial<SimOptions> = {}, watch: SimWatchers =
       // refuse every one of them there, rightly: an answer is enough. With no
       // write after the heal (reads do not count, or a shrink could keep this
       // verdict by dropping every write) there is nothing to judge.
-      const healed = !sc ? 'succeed' : workload.writeSucceededSince(healAt).invoked ? 'answer' : null;
+      const healed = !sc ? 'succeed' : workload.writesAfter(healAt).invoked ? 'answer' : null;
       const live = checkLiveness(world, workload, healed === null ? null : { atMs: healAt, must: healed }, livenessBoundMs, targetIndexes);
       if (live) {
         verdict = 'liveness';
@@ -279,7 +279,7 @@ export function simulate(partial: Partial<SimOptions> = {}, watch: SimWatchers =
 interface SimWorkload {
   start(): void;
   counts(): { ok: number; failed: number; indeterminate: number };
-  writeSucceededSince(t: number): WritesSince;
+  writesAfter(t: number): WritesSince;
   /** Checks the history; returns violations. */
   check(): Finding[];
   /** What each client sent. */
@@ -289,7 +289,7 @@ interface SimWorkload {
 
 /** A workload with the run's history check attached. */
 function asSimWorkload(wl: Omit<SimWorkload, 'check'>, check: () => Finding[]): SimWorkload {
-  return { start: () => wl.start(), counts: () => wl.counts(), writeSucceededSince: (t) => wl.writeSucceededSince(t), recorded: () => wl.recorded(), setupNodes: wl.setupNodes, check };
+  return { start: () => wl.start(), counts: () => wl.counts(), writesAfter: (t) => wl.writesAfter(t), recorded: () => wl.recorded(), setupNodes: wl.setupNodes, check };
 }
 
 type WorldOptionsBase = Omit<WorldOptions<SimNode>, 'makeNode'>;
@@ -393,7 +393,7 @@ function sqlRun(rng: Rng, w: WorldOptionsBase, c: RunClients, makeStateMachine?:
  */
 function checkLiveness(world: World, workload: SimWorkload, heal: { atMs: number; must: 'succeed' | 'answer' } | null, livenessMs: number, targetIndexes: number[]): string | null {
   if (heal !== null) {
-    const w = workload.writeSucceededSince(heal.atMs);
+    const w = workload.writesAfter(heal.atMs);
     const doneMs = heal.must === 'succeed' ? w.atMs : w.answeredAtMs;
     const did = heal.must === 'succeed' ? 'succeeded' : 'was answered';
     if (doneMs === Infinity) return `no write invoked after the heal at ${heal.atMs}ms ${did}`;

@@ -99,7 +99,7 @@ export class BankWorkload {
   }
 
   /** The transfers invoked at or after `t`. */
-  writeSucceededSince(t: number): WritesSince {
+  writesAfter(t: number): WritesSince {
     return writesSince(this.transfers, t, 'indeterminate');
   }
 }

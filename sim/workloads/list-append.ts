@@ -78,7 +78,7 @@ export class ListAppendWorkload {
   }
 
   /** The transactions that append, invoked at or after `t`. */
-  writeSucceededSince(t: number): WritesSince {
+  writesAfter(t: number): WritesSince {
     return writesSince(this.history, t, 'info', (x) => x.ops.some((o) => o.f === 'append'));
   }
 }

@@ -92,7 +92,7 @@ export class RegisterWorkload {
   }
 
   /** The writes (every op but get) invoked at or after `t`. */
-  writeSucceededSince(t: number): WritesSince {
+  writesAfter(t: number): WritesSince {
     return writesSince(this.history, t, 'indeterminate', (h) => h.op.f !== 'get');
   }
 }

@@ -247,7 +247,7 @@ export class SqlWorkload {
   }
 
   /** The writing transactions invoked at or after `t`. */
-  writeSucceededSince(t: number): WritesSince {
+  writesAfter(t: number): WritesSince {
     return writesSince(this.writes, t, 'indeterminate');
   }
 }
