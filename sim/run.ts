@@ -236,8 +236,9 @@ export function simulate(partial: Partial<SimOptions> = {}, watch: SimWatchers =
       // refuse every one of them there, rightly: an answer is enough. With no
       // write after the heal (reads do not count, or a shrink could keep this
       // verdict by dropping every write) there is nothing to judge.
-      const healed = !sc ? 'succeed' : workload.writesAfter(healAt).invoked ? 'answer' : null;
-      const live = checkLiveness(world, workload, healed === null ? null : { atMs: healAt, must: healed }, livenessBoundMs, targetIndexes);
+      const writes = workload.writesAfter(healAt);
+      const must = !sc ? 'succeed' : writes.invoked ? 'answer' : null;
+      const live = checkLiveness(world, must === null ? null : { atMs: healAt, writes, must }, livenessBoundMs, targetIndexes);
       if (live) {
         verdict = 'liveness';
         findings.push({ text: live });
@@ -391,9 +392,9 @@ function sqlRun(rng: Rng, w: WorldOptionsBase, c: RunClients, makeStateMachine?:
  * collection), and replicas at the same index hold the same state. Returns a
  * description of the failure, or null.
  */
-function checkLiveness(world: World, workload: SimWorkload, heal: { atMs: number; must: 'succeed' | 'answer' } | null, livenessMs: number, targetIndexes: number[]): string | null {
+function checkLiveness(world: World, heal: { atMs: number; writes: WritesSince; must: 'succeed' | 'answer' } | null, livenessMs: number, targetIndexes: number[]): string | null {
   if (heal !== null) {
-    const w = workload.writesAfter(heal.atMs);
+    const w = heal.writes;
     const doneMs = heal.must === 'succeed' ? w.atMs : w.answeredAtMs;
     const did = heal.must === 'succeed' ? 'succeeded' : 'was answered';
     if (doneMs === Infinity) return `no write invoked after the heal at ${heal.atMs}ms ${did}`;

@@ -48,12 +48,15 @@ export class StateChanges {
   floor = false;
   ranges = false;
 
-  /** Marks every item s holds: used around a snapshot install, where the old state's records must go and the new one's be written. */
+  /**
+   * Marks every item s holds: used around a snapshot install, where the old
+   * state's records must go and the new one's be written. Not the finished
+   * transactions: FinishedGroups.replaceAll rewrites those wholesale.
+   */
   addAll(s: MvccState): void {
     for (const k of s.versions.keys()) this.versions.add(k);
     for (const k of s.pointMarks.keys()) this.points.add(k);
     for (const id of s.prepared.keys()) this.prepared.add(id);
-    for (const id of s.finished.keys()) this.finished.add(id);
     this.floor = true;
     this.ranges = true;
   }
