@@ -4,11 +4,17 @@
 // batch to its write-ahead log and fsyncs before answering), so a batch is
 // atomic and, once its promise resolves, survives a crash. Batches are written
 // one at a time, in order, so they become durable in the order written.
-// A lazy batch (writeLazy) goes out with sync: false when nothing in its
-// group waits for durability: LevelDB appends it to the same write-ahead log
-// without an fsync, so the next synced batch makes it durable too, and a
-// power loss can only drop a suffix of the log (LevelDB's recovery stops at
-// the first torn record), never a lazy batch followed by a durable one.
+// A lazy batch (writeLazy) waits in the queue for the next durable write and
+// goes out in its db.batch, so it costs no LevelDB call of its own (each call
+// wakes a thread-pool thread: tens of microseconds of the event loop). If no
+// durable write comes within lazyDelayMs, or lazy ops pile up past
+// LAZY_OPS_MAX, or the disk closes, the lazy ops go out alone with sync:
+// false: LevelDB appends them to the same write-ahead log without an fsync,
+// so the next synced batch makes them durable too, and a power loss can only
+// drop a suffix of the log (LevelDB's recovery stops at the first torn
+// record), never a lazy batch followed by a durable one. While it waits in
+// memory a lazy batch is lost by a process crash too, which the contract
+// allows (core/io.ts): recovery rebuilds it from durable records.
 //
 // Group commit: while one batch is being written, later write() calls queue up
 // and go out together as the next single db.batch, one fsync for all of them.
@@ -33,7 +39,12 @@ export class DiskFailedError extends Error {
 export interface LevelDiskOptions {
   /** Called once, as its own event, with the first I/O error; the node must stop. */
   onFatal?: (e: Error) => void;
+  /** How long lazy ops may wait for a durable write to ride along with, in ms (default 50; 0 writes them at once). */
+  lazyDelayMs?: number;
 }
+
+/** Lazy ops queued beyond this many go out without waiting for a durable write. */
+const LAZY_OPS_MAX = 4096;
 
 interface Pending {
   readonly ops: readonly DiskOp[];
@@ -57,6 +68,13 @@ export class LevelDisk implements Disk {
   private closed = false;
   /** The last batch written, when it was lazy (sync: false); null once a synced batch followed. */
   private unsyncedTail: DiskOp[] | null = null;
+  /** The queue holds a write() that someone waits for. */
+  private queuedDurable = false;
+  /** Ops of the lazy batches in the queue. */
+  private queuedLazyOps = 0;
+  /** Set when queued lazy ops have waited long enough: the loop writes them even alone. */
+  private lazyDue = false;
+  private lazyTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
@@ -102,27 +120,58 @@ export class LevelDisk implements Disk {
     for (const op of ops) if (LONE_SURROGATE.test(op.key)) throw new TypeError(`disk key is not well-formed UTF-16: ${JSON.stringify(op.key)}`);
     this.writes++;
     this.queue.push({ ops, done });
-    if (!this.writing) this.writing = this.drain();
+    if (done) this.queuedDurable = true;
+    else this.queuedLazyOps += ops.length;
+    if (this.writing) return; // The running loop takes it, or arms the timer when it stops.
+    if (this.mustWrite()) this.writing = this.drain();
+    else this.armLazyTimer();
   }
 
-  /** Waits for every accepted write to be durable (or the disk to fail), then closes the database. */
+  /** Whether the queue must go out now rather than wait for a durable write to ride along with. */
+  private mustWrite(): boolean {
+    return this.queuedDurable || this.lazyDue || this.closed || this.queuedLazyOps >= LAZY_OPS_MAX || (this.opts.lazyDelayMs ?? 50) <= 0;
+  }
+
+  private armLazyTimer(): void {
+    if (this.lazyTimer) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = null;
+      this.lazyDue = true;
+      if (!this.writing && this.queue.length) this.writing = this.drain();
+    }, this.opts.lazyDelayMs ?? 50);
+  }
+
+  /** Waits for every accepted write, lazy ones too, to be written and durable (or the disk to fail), then closes the database. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = null;
+    if (!this.writing && this.queue.length && !this.failed) this.writing = this.drain();
     while (this.writing) await this.writing;
     await this.db.close();
   }
 
   /**
-   * Writes the queue out, one merged batch at a time, until it is empty. Never
-   * rejects: an error is recorded as the disk's failure. Callbacks run in a
-   * later macrotask (setImmediate, FIFO, so in write order), never inside this
+   * Writes the queue out, one merged batch at a time, until it is empty or
+   * holds only lazy ops that may wait (see mustWrite). Never rejects: an
+   * error is recorded as the disk's failure. Callbacks run in a later
+   * macrotask (setImmediate, FIFO, so in write order), never inside this
    * loop, so an exception in a callback is the caller's crash, not a disk error.
    */
   private async drain(): Promise<void> {
     await null; // Let the current turn's other writes join the first batch.
     while (this.queue.length && !this.failed) {
+      if (!this.mustWrite()) {
+        this.armLazyTimer();
+        break;
+      }
       const group = this.queue;
       this.queue = [];
+      this.queuedDurable = false;
+      this.queuedLazyOps = 0;
+      this.lazyDue = false;
+      if (this.lazyTimer) clearTimeout(this.lazyTimer);
+      this.lazyTimer = null;
       let ops: DiskOp[] = [];
       let sync = false;
       for (const p of group) {
@@ -150,12 +199,14 @@ export class LevelDisk implements Disk {
           for (const p of group) p.done?.();
         });
     }
-    this.queue = [];
+    if (this.failed) this.queue = [];
     this.writing = null;
   }
 
   private fail(e: Error): void {
     this.failed = e;
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = null;
     const onFatal = this.opts.onFatal;
     if (onFatal) setImmediate(() => onFatal(e));
   }

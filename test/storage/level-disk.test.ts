@@ -53,31 +53,45 @@ describe('LevelDisk', () => {
     await r.close();
   });
 
-  it('writes a lazy batch without sync, rides it along a durable one, and syncs it before an empty durable write completes', async () => {
-    const d = await LevelDisk.open(join(root, 'lazy'));
+  it('holds a lazy batch for the next durable one, writes it alone without sync once it waited lazyDelayMs, and syncs it before an empty durable write completes', async () => {
+    const dir = join(root, 'lazy');
+    const d = await LevelDisk.open(dir, { lazyDelayMs: 40 });
     const calls: { keys: string[]; sync: boolean }[] = [];
     const db = (d as unknown as { db: { batch(ops: { key: string }[], o: { sync: boolean }): Promise<void> } }).db;
     const batch = db.batch.bind(db);
     db.batch = (ops, o) => (calls.push({ keys: ops.map((op) => op.key), sync: o.sync }), batch(ops, o));
-    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // A durable write within the delay takes the lazy ops along: one call.
     d.writeLazy([{ type: 'put', key: 'a', value: enc('1') }]);
-    await settle();
-    expect(calls).toEqual([{ keys: ['a'], sync: false }]);
     d.writeLazy([{ type: 'put', key: 'b', value: enc('2') }]);
+    await sleep(5);
+    expect(calls).toEqual([]);
     await durable(d, [{ type: 'put', key: 'c', value: enc('3') }]);
-    expect(calls[1]).toEqual({ keys: ['b', 'c'], sync: true });
-    // An empty durable write after a lazy batch: LevelDB would sync nothing, so the lazy batch goes again, synced.
+    expect(calls).toEqual([{ keys: ['a', 'b', 'c'], sync: true }]);
+    // With no durable write, the lazy ops go out alone after the delay, unsynced.
     d.writeLazy([{ type: 'put', key: 'd', value: enc('4') }]);
-    await settle();
+    await sleep(5);
+    expect(calls.length).toBe(1);
+    await sleep(80);
+    expect(calls[1]).toEqual({ keys: ['d'], sync: false });
+    // An empty durable write after a lazy batch: LevelDB would sync nothing, so the lazy batch goes again, synced.
     await durable(d, []);
-    expect(calls.slice(2)).toEqual([
-      { keys: ['d'], sync: false },
-      { keys: ['d'], sync: true },
-    ]);
+    expect(calls[2]).toEqual({ keys: ['d'], sync: true });
     // Once synced, an empty durable write writes nothing.
     await durable(d, []);
+    expect(calls.length).toBe(3);
+    // Lazy ops past the bound go out without waiting.
+    d.writeLazy(Array.from({ length: 4096 }, (_, i) => ({ type: 'put' as const, key: `m${i}`, value: enc('m') })));
+    await sleep(5);
     expect(calls.length).toBe(4);
+    expect(calls[3]!.sync).toBe(false);
+    // close() writes what still waits.
+    d.writeLazy([{ type: 'put', key: 'e', value: enc('5') }]);
     await d.close();
+    expect(calls[4]).toEqual({ keys: ['e'], sync: false });
+    const r = await LevelDisk.open(dir);
+    expect([...r.recovered().keys()].filter((k) => !k.startsWith('m')).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await r.close();
   });
 
   it('close() waits for queued writes', async () => {
