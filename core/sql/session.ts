@@ -3,7 +3,7 @@ import type { TxnNode, TxnOutcome, TxnView } from '../txn/node.js';
 import type { SqlValue } from './encoding.js';
 import { executeStatement } from './engine/engine.js';
 import type { ExecContext, SqlResult } from './engine/types.js';
-import { newOid } from './keys.js';
+import { OidSource } from './keys.js';
 import { parseCached } from './parse-cache.js';
 import type { Statement } from './parser.js';
 
@@ -29,19 +29,25 @@ const AUTOCOMMIT_ATTEMPTS = 4;
  * validates before it writes), and a conflict is reported at COMMIT for the
  * client to retry the whole transaction.
  */
+/** One OID source per node, shared by its sessions (a session lives for one request or one transaction). */
+const oidSources = new WeakMap<TxnNode, OidSource>();
+
+function oidSourceOf(node: TxnNode): OidSource {
+  let s = oidSources.get(node);
+  if (s === undefined) oidSources.set(node, (s = new OidSource((n) => node.randomBytes(n))));
+  return s;
+}
+
 export class SqlSession {
   private view: TxnView | null = null;
   /** Requests are served one at a time, in order; this holds the ones waiting. */
   private queue: (() => void)[] = [];
   private busy = false;
-  /** Advances per generated object id; starts at a random point so sessions on one node do not collide. */
-  private oidCounter: number;
 
   constructor(
     private readonly node: TxnNode,
     public database: string,
   ) {
-    this.oidCounter = node.randomBytes(3).reduce((n, b) => n * 256 + b, 0);
   }
 
   get inTransaction(): boolean {
@@ -120,7 +126,8 @@ export class SqlSession {
   }
 
   private context(params: ReadonlyMap<string, SqlValue>): ExecContext {
-    return { database: this.database, params, newOid: () => newOid(this.node.nowMs(), (n) => this.node.randomBytes(n), this.oidCounter++) };
+    const oids = oidSourceOf(this.node);
+    return { database: this.database, params, newOid: () => oids.next(this.node.nowMs()) };
   }
 
   /** Runs one statement against a view; expected failures become outcomes, nothing else is caught. */

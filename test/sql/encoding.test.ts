@@ -34,6 +34,7 @@ import {
   isSafeId,
   isValidOid,
   newOid,
+  OidSource,
   parseIndexKey,
   parseRowKey,
   rowKey,
@@ -576,6 +577,24 @@ describe('OIDs', () => {
     expect(isValidOid(oid)).toBe(true);
     expect(newOid(0, (n) => new Uint8Array(n), 2 ** 24 + 5)).toBe('000000000000000000000005');
     expect(() => newOid(0, () => new Uint8Array(4), 0)).toThrow(AssertionError);
+  });
+
+  it('makes one node\'s OIDs in increasing order, with random bytes drawn once per source', () => {
+    let draws = 0;
+    const rng = (seed: number) => (n: number) => {
+      draws++;
+      return Uint8Array.from({ length: n }, (_, i) => (seed * 31 + i * 7 + draws) & 0xff);
+    };
+    const a = new OidSource(rng(1));
+    expect(draws).toBe(0);
+    const ids: string[] = [];
+    for (let t = 0; t < 3000; t++) ids.push(a.next(1_700_000_000_000 + t));
+    expect(draws).toBe(2);
+    expect(new Set(ids.map((id) => id.slice(8, 18))).size).toBe(1);
+    for (let i = 1; i < ids.length; i++) expect(ids[i - 1]! < ids[i]!).toBe(true);
+    for (const id of ids) expect(isValidOid(id)).toBe(true);
+    const b = new OidSource(rng(2));
+    expect(b.next(1_700_000_000_000).slice(8, 18)).not.toBe(ids[0]!.slice(8, 18));
   });
 
   it('validates OIDs', () => {

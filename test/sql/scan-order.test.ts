@@ -68,6 +68,29 @@ describe('sortedOrder', () => {
     );
   });
 
+  it('returns rows already in order as they are, and one swap away from it still the stable sort', () => {
+    fc.assert(
+      fc.property(sortCaseArb, fc.nat(), ({ keys, desc, n }, swapAt) => {
+        const stable = (cols: SqlValue[][]) => {
+          const tuple = (i: number) => cols.map((column) => column[i]!);
+          return Array.from({ length: n }, (_, i) => i).sort((i, j) => compareTuples(tuple(i), tuple(j), desc));
+        };
+        const first = stable(keys);
+        const inOrder = keys.map((column) => first.map((i) => column[i]!));
+        expect(sortedOrder(inOrder, desc, n)).toEqual(Array.from({ length: n }, (_, i) => i));
+        if (n < 2) return;
+        const k = swapAt % (n - 1);
+        const swapped = inOrder.map((column) => {
+          const c = column.slice();
+          [c[k], c[k + 1]] = [c[k + 1]!, c[k]!];
+          return c;
+        });
+        expect(sortedOrder(swapped, desc, n)).toEqual(stable(swapped));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('sorts long single string columns (merge passes) stably in both directions', () => {
     const keys = Array.from({ length: 5000 }, (_, i) => str(`row-${String((i * 7919) % 1000).padStart(4, '0')}${i % 3 === 0 ? '\u00ff' : ''}`));
     for (const desc of [false, true]) {

@@ -47,12 +47,12 @@ function nativeKeys(column: readonly SqlValue[]): NativeKey[] | null {
  * keep their row order.
  */
 export function sortedOrder(keys: readonly (readonly SqlValue[])[], desc: readonly boolean[], n: number): number[] {
-  if (n < 2) return Array.from({ length: n }, (_, i) => i);
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (n < 2) return order;
   const native = keys.map(nativeKeys);
   const only = native.length === 1 ? native[0] : null;
-  if (only != null && typeof only[0] === 'string') return sortStrings(only as string[], desc[0]!);
-  const order = Array.from({ length: n }, (_, i) => i);
-  return order.sort((i, j) => {
+  if (only != null && typeof only[0] === 'string') return stringsInOrder(only as string[], desc[0]!) ? order : sortStrings(only as string[], desc[0]!);
+  const compare = (i: number, j: number): number => {
     for (let c = 0; c < keys.length; c++) {
       const k = native[c];
       let r: number;
@@ -61,7 +61,24 @@ export function sortedOrder(keys: readonly (readonly SqlValue[])[], desc: readon
       if (r !== 0) return desc[c] ? -r : r;
     }
     return 0;
-  });
+  };
+  // Rows often arrive in order already (a table scan returns a node's rows
+  // in the order they were inserted, see OidSource, and keys are often
+  // inserted ascending): n - 1 comparisons find that, as PostgreSQL's qsort
+  // checks first, and then the row order is the answer (ties keep it too).
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = compare(i - 1, i) <= 0;
+  return sorted ? order : order.sort(compare);
+}
+
+/** Whether `ks` is already in `<` order, or in the reverse with `desc`, equal neighbours allowed (see sortedOrder). */
+function stringsInOrder(ks: readonly string[], desc: boolean): boolean {
+  if (desc) {
+    for (let i = 1; i < ks.length; i++) if (ks[i - 1]! < ks[i]!) return false;
+  } else {
+    for (let i = 1; i < ks.length; i++) if (ks[i]! < ks[i - 1]!) return false;
+  }
+  return true;
 }
 
 /** Runs this short are sorted by insertion before merging. */
