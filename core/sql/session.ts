@@ -16,6 +16,15 @@ export type SqlOutcome =
 /** Conflicts an autocommit statement retries by itself before reporting them (nothing was written). */
 const AUTOCOMMIT_ATTEMPTS = 4;
 
+/** One OID source per node, shared by its sessions (a session lives for one request or one transaction). */
+const oidSources = new WeakMap<TxnNode, OidSource>();
+
+function oidSourceOf(node: TxnNode): OidSource {
+  let s = oidSources.get(node);
+  if (s === undefined) oidSources.set(node, (s = new OidSource((n) => node.randomBytes(n))));
+  return s;
+}
+
 /**
  * One client's SQL session on a node: the current database and, between
  * BEGIN and COMMIT/ROLLBACK, the open transaction.
@@ -29,15 +38,6 @@ const AUTOCOMMIT_ATTEMPTS = 4;
  * validates before it writes), and a conflict is reported at COMMIT for the
  * client to retry the whole transaction.
  */
-/** One OID source per node, shared by its sessions (a session lives for one request or one transaction). */
-const oidSources = new WeakMap<TxnNode, OidSource>();
-
-function oidSourceOf(node: TxnNode): OidSource {
-  let s = oidSources.get(node);
-  if (s === undefined) oidSources.set(node, (s = new OidSource((n) => node.randomBytes(n))));
-  return s;
-}
-
 export class SqlSession {
   private view: TxnView | null = null;
   /** Requests are served one at a time, in order; this holds the ones waiting. */
@@ -47,8 +47,7 @@ export class SqlSession {
   constructor(
     private readonly node: TxnNode,
     public database: string,
-  ) {
-  }
+  ) {}
 
   get inTransaction(): boolean {
     return this.view !== null;

@@ -141,7 +141,7 @@ export class LevelDisk implements Disk {
     }, this.opts.lazyDelayMs ?? 50);
   }
 
-  /** Waits for every accepted write, lazy ones too, to be written and durable (or the disk to fail), then closes the database. */
+  /** Writes what still waits (lazy ops too), waits until every durable write is durable (or the disk failed), then closes the database. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.lazyTimer) clearTimeout(this.lazyTimer);
