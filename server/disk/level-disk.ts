@@ -75,12 +75,15 @@ export class LevelDisk implements Disk {
   /** Set when queued lazy ops have waited long enough: the loop writes them even alone. */
   private lazyDue = false;
   private lazyTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly lazyDelayMs: number;
 
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
     private image: ReadonlyMap<string, Uint8Array>,
     private readonly opts: LevelDiskOptions,
-  ) {}
+  ) {
+    this.lazyDelayMs = opts.lazyDelayMs ?? 50;
+  }
 
   /** Opens (creating if missing) the database in `dir` and reads all of it into memory for recovered(). */
   static async open(dir: string, opts: LevelDiskOptions = {}): Promise<LevelDisk> {
@@ -129,7 +132,7 @@ export class LevelDisk implements Disk {
 
   /** Whether the queue must go out now rather than wait for a durable write to ride along with. */
   private mustWrite(): boolean {
-    return this.queuedDurable || this.lazyDue || this.closed || this.queuedLazyOps >= LAZY_OPS_MAX || (this.opts.lazyDelayMs ?? 50) <= 0;
+    return this.queuedDurable || this.lazyDue || this.closed || this.queuedLazyOps >= LAZY_OPS_MAX || this.lazyDelayMs <= 0;
   }
 
   private armLazyTimer(): void {
@@ -138,7 +141,7 @@ export class LevelDisk implements Disk {
       this.lazyTimer = null;
       this.lazyDue = true;
       if (!this.writing && this.queue.length) this.writing = this.drain();
-    }, this.opts.lazyDelayMs ?? 50);
+    }, this.lazyDelayMs);
   }
 
   /** Writes what still waits (lazy ops too), waits until every durable write is durable (or the disk failed), then closes the database. */

@@ -27,7 +27,6 @@ export type CallStatus = 'ok' | 'failed' | 'indeterminate';
  */
 export interface WritesSince {
   invoked: boolean;
-  ok: boolean;
   atMs: number;
   answeredAtMs: number;
 }
@@ -52,7 +51,7 @@ export function writesSince<T extends { readonly invokeMs: number; readonly comp
     if (x.status === 'ok') okMs = Math.min(okMs, x.completeMs);
     if (x.status !== unknown) answeredMs = Math.min(answeredMs, x.completeMs);
   }
-  return { invoked, ok: okMs < Infinity, atMs: okMs, answeredAtMs: answeredMs };
+  return { invoked, atMs: okMs, answeredAtMs: answeredMs };
 }
 
 /** One planned request: how to send it, and what to record once it ends. */

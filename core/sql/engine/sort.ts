@@ -47,11 +47,11 @@ function nativeKeys(column: readonly SqlValue[]): NativeKey[] | null {
  * keep their row order.
  */
 export function sortedOrder(keys: readonly (readonly SqlValue[])[], desc: readonly boolean[], n: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (n < 2) return order;
+  const rowOrder = () => Array.from({ length: n }, (_, i) => i);
+  if (n < 2) return rowOrder();
   const native = keys.map(nativeKeys);
   const only = native.length === 1 ? native[0] : null;
-  if (only != null && typeof only[0] === 'string') return stringsInOrder(only as string[], desc[0]!) ? order : sortStrings(only as string[], desc[0]!);
+  if (only != null && typeof only[0] === 'string') return stringsInOrder(only as string[], desc[0]!) ? rowOrder() : sortStrings(only as string[], desc[0]!);
   const compare = (i: number, j: number): number => {
     for (let c = 0; c < keys.length; c++) {
       const k = native[c];
@@ -68,7 +68,7 @@ export function sortedOrder(keys: readonly (readonly SqlValue[])[], desc: readon
   // checks first, and then the row order is the answer (ties keep it too).
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) sorted = compare(i - 1, i) <= 0;
-  return sorted ? order : order.sort(compare);
+  return sorted ? rowOrder() : rowOrder().sort(compare);
 }
 
 /** Whether `ks` is already in `<` order, or in the reverse with `desc`, equal neighbours allowed (see sortedOrder). */
