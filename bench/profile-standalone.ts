@@ -37,11 +37,12 @@ try {
   await camus.createTable([node.base], 'CREATE TABLE kv (id STRING PRIMARY KEY, v STRING NOT NULL)', 'kv');
   const value = camus.str(VALUE_100);
   if (op === 'select') for (let i = 0; i < READ_ROWS; i++) await camus.nonQuery(node.base, 'INSERT INTO kv (id, v) VALUES (@id, @v)', { '@id': camus.str(seqKey(i)), '@v': value });
-  // Ten seconds of warmup, as bench/run.ts gives every point: a cold node spends its first seconds compiling (bench/warmup.ts).
-  fromMs = Date.now() + 10_000;
+  // Twenty seconds of warmup: a fresh node still compiles hot code (on V8's
+  // worker threads) ten seconds into the load (see bench/profile.ts, WARMUP_MS).
+  fromMs = Date.now() + 20_000;
   const p = await closedLoop({
     concurrency,
-    warmupMs: 10_000,
+    warmupMs: 20_000,
     durationMs: durationSec * 1000,
     cpuOf: [{ name: 'camus', pid: node.proc.pid }],
     op:

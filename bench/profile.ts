@@ -37,7 +37,13 @@ const withEtcd = args.includes('--etcd');
 const select = args.includes('--select');
 const opName = select ? 'select' : 'insert';
 const READ_ROWS = 10_000;
-const WARMUP_MS = 10_000;
+// Twenty seconds: a fresh node is still compiling hot code (TurboFan, on V8's
+// worker threads) after ten seconds of load. perf on a follower at 64
+// clients, second by second: compiler frames took 8% of its CPU samples
+// 8-14 s into the load and about 1% from 17 s on, so a 10 s warmup put
+// several percent of compilation into the CPU per INSERT measured. (The full
+// bench measures 64 clients on nodes already warmed by its earlier points.)
+const WARMUP_MS = 20_000;
 const rowIds = Array.from({ length: READ_ROWS }, (_, i) => i);
 const log = (s: string) => process.stderr.write(`[profile] ${s}\n`);
 
@@ -117,7 +123,7 @@ async function main() {
     if (select) await parallel(rowIds, 16, (i) => insertRow(i, seqKey(i)));
     const op = (tag: string) => (select ? pkSelect : insert(tag));
     // Warm up outside the counted window, then count fsyncs and cluster counters over the measured one.
-    // Ten seconds, as bench/run.ts warms every point: a cold node spends its first seconds compiling (bench/warmup.ts).
+    // See WARMUP_MS: a cold node spends its first seconds compiling (bench/warmup.ts).
     await closedLoop({ concurrency, warmupMs: 0, durationMs: WARMUP_MS, op: op('pw') });
     const before = await camus.clusterCounters(bases);
     const counting = Promise.all(nodes.map((n) => countFsyncs(n.proc.pid, durationSec)));

@@ -3,9 +3,10 @@
 // with the command that reproduces it. Exit codes: 0 every seed ok, 2 bad
 // usage, 130 interrupted, otherwise the code of the worst verdict.
 //
-// Workers are forked child processes (sim/sweep-worker.ts). Under tsx the
-// parent's execArgv carries tsx's loader, and fork passes it on, so workers
-// load TypeScript the same way. Processes rather than threads: a seed that
+// Workers are forked child processes (sim/sweep-worker.ts, or the .js beside
+// the compiled sweep when npm run sim:sweep runs it from sim/.build through
+// bin/sim.js). Under tsx the parent's execArgv carries tsx's loader, and fork
+// passes it on, so workers load TypeScript the same way. Processes rather than threads: a seed that
 // runs out of memory or aborts takes down only its own worker, which the sweep
 // records as a crash of that seed and replaces.
 import { fork, type ChildProcess } from 'node:child_process';
