@@ -409,7 +409,7 @@ async function scanPart() {
 
 function simPart() {
   log(`sim: bench/sim.ts --seeds ${S.simSeeds} (compiled, through bin/sim.js, as npm run bench:sim runs it)`);
-  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', join(camus.ROOT, 'bin', 'sim.js'), 'bench', '--json', '--seeds', String(S.simSeeds)], {
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', '--enable-source-maps', join(camus.ROOT, 'bin', 'sim.js'), 'bench', '--json', '--seeds', String(S.simSeeds)], {
     cwd: camus.ROOT,
     encoding: 'utf8',
     timeout: 30 * 60_000,

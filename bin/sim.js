@@ -13,10 +13,13 @@
 // The build covers core/, sim/ and bench/sim.ts (tsconfig.sim.json, a few
 // seconds), goes to sim/.build (ignored by git), and is redone whenever a
 // source, or the set of sources, changed since. It is written to a fresh
-// directory and renamed into place, so a command running meanwhile never
-// loads half of one. Type errors do not stop it (tsx ignores types too); it
-// says so and runs what tsc emitted. CAMUS_SIM_FROM_SOURCE=1 runs the
-// TypeScript sources through tsx instead, without building.
+// directory and renamed into place, so no command loads a half-written
+// build. Type errors do not stop it (tsx ignores types too); it says so and
+// runs what tsc emitted. The npm scripts pass --enable-source-maps, so a
+// crash's stack (in a simulator report) names TypeScript lines; a stack is
+// mapped only when it is formatted, which the simulator does only to report
+// a crash. CAMUS_SIM_FROM_SOURCE=1 runs the TypeScript sources through tsx
+// instead, without building.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -27,7 +30,7 @@ const OUT = join(ROOT, 'sim', '.build');
 const STAMP = join(OUT, 'sources.json');
 const ENTRIES = { cli: 'sim/cli', sweep: 'sim/sweep', bench: 'bench/sim' };
 
-const [tool, ...rest] = process.argv.slice(2);
+const tool = process.argv[2];
 if (!Object.hasOwn(ENTRIES, tool ?? '')) {
   process.stderr.write(`usage: bin/sim.js ${Object.keys(ENTRIES).join('|')} [args]\n`);
   process.exit(2);

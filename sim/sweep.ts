@@ -6,9 +6,9 @@
 // Workers are forked child processes (sim/sweep-worker.ts, or the .js beside
 // the compiled sweep when npm run sim:sweep runs it from sim/.build through
 // bin/sim.js). Under tsx the parent's execArgv carries tsx's loader, and fork
-// passes it on, so workers load TypeScript the same way. Processes rather than threads: a seed that
-// runs out of memory or aborts takes down only its own worker, which the sweep
-// records as a crash of that seed and replaces.
+// passes it on, so workers load TypeScript the same way. Processes rather
+// than threads: a seed that runs out of memory or aborts takes down only its
+// own worker, which the sweep records as a crash of that seed and replaces.
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
