@@ -144,11 +144,15 @@ export class LevelDisk implements Disk {
     }, this.lazyDelayMs);
   }
 
+  private cancelLazyTimer(): void {
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = null;
+  }
+
   /** Writes what still waits (lazy ops too), waits until every durable write is durable (or the disk failed), then closes the database. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.lazyTimer) clearTimeout(this.lazyTimer);
-    this.lazyTimer = null;
+    this.cancelLazyTimer();
     if (!this.writing && this.queue.length && !this.failed) this.writing = this.drain();
     while (this.writing) await this.writing;
     await this.db.close();
@@ -173,8 +177,7 @@ export class LevelDisk implements Disk {
       this.queuedDurable = false;
       this.queuedLazyOps = 0;
       this.lazyDue = false;
-      if (this.lazyTimer) clearTimeout(this.lazyTimer);
-      this.lazyTimer = null;
+      this.cancelLazyTimer();
       let ops: DiskOp[] = [];
       let sync = false;
       for (const p of group) {
@@ -208,8 +211,7 @@ export class LevelDisk implements Disk {
 
   private fail(e: Error): void {
     this.failed = e;
-    if (this.lazyTimer) clearTimeout(this.lazyTimer);
-    this.lazyTimer = null;
+    this.cancelLazyTimer();
     const onFatal = this.opts.onFatal;
     if (onFatal) setImmediate(() => onFatal(e));
   }

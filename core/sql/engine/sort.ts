@@ -50,8 +50,6 @@ export function sortedOrder(keys: readonly (readonly SqlValue[])[], desc: readon
   const rowOrder = () => Array.from({ length: n }, (_, i) => i);
   if (n < 2) return rowOrder();
   const native = keys.map(nativeKeys);
-  const only = native.length === 1 ? native[0] : null;
-  if (only != null && typeof only[0] === 'string') return stringsInOrder(only as string[], desc[0]!) ? rowOrder() : sortStrings(only as string[], desc[0]!);
   const compare = (i: number, j: number): number => {
     for (let c = 0; c < keys.length; c++) {
       const k = native[c];
@@ -68,17 +66,10 @@ export function sortedOrder(keys: readonly (readonly SqlValue[])[], desc: readon
   // checks first, and then the row order is the answer (ties keep it too).
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) sorted = compare(i - 1, i) <= 0;
-  return sorted ? rowOrder() : rowOrder().sort(compare);
-}
-
-/** Whether `ks` is already in `<` order, or in the reverse with `desc`, equal neighbours allowed (see sortedOrder). */
-function stringsInOrder(ks: readonly string[], desc: boolean): boolean {
-  if (desc) {
-    for (let i = 1; i < ks.length; i++) if (ks[i - 1]! < ks[i]!) return false;
-  } else {
-    for (let i = 1; i < ks.length; i++) if (ks[i]! < ks[i - 1]!) return false;
-  }
-  return true;
+  if (sorted) return rowOrder();
+  const only = native.length === 1 ? native[0] : null;
+  if (only != null && typeof only[0] === 'string') return sortStrings(only as string[], desc[0]!);
+  return rowOrder().sort(compare);
 }
 
 /** Runs this short are sorted by insertion before merging. */
