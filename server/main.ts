@@ -6,7 +6,9 @@
 
 import { CamusError } from '../core/errors.js';
 import { loadSettings, parseFlags, resolveCluster, USAGE, type ServerConfig } from './config.js';
-import { attachApi, createApp } from './http/app.js';
+import { attachApi, createApp, DEFAULT_BODY_LIMIT } from './http/app.js';
+import { serveHttp } from './http/serve.js';
+import type { WireServer } from './http/wire.js';
 import type { Logger } from './log.js';
 import { ServerNode } from './node.js';
 import { LoopWarmer, PEER_HOLD_MS } from './warm.js';
@@ -31,20 +33,18 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   const app = createApp({ logger: { level: cfg.logLevel } });
   const warmer = new LoopWarmer();
-  app.addHook('onRequest', (_req, _reply, done) => {
-    warmer.touch();
-    done();
-  });
   const log = app.log as Logger;
   if (cfg.mode === 'cluster' && !cfg.clusterSecret) log.warn({}, 'no cluster_secret set: nodes authenticate with the built-in default secret; set --cluster-secret (or CAMUS_CLUSTER_SECRET) outside development');
 
   let stopping = false;
   let node: ServerNode;
+  let http: WireServer | null = null;
   const stop = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
     log.info({ reason: why }, 'shutting down');
-    const closed = app.close().catch((e) => log.warn({ err: String(e) }, 'HTTP close failed'));
+    // Connections first (answers in progress are written), then the app (open transactions roll back).
+    const closed = (http?.close() ?? Promise.resolve()).then(() => app.close()).catch((e) => log.warn({ err: String(e) }, 'HTTP close failed'));
     await Promise.race([closed, sleep(3_000)]);
     await node?.shutdown();
     log.info({}, 'stopped');
@@ -58,7 +58,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`camusdb: the node could not start: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  attachApi(app, node, {}, log);
+  const fast = attachApi(app, node, {}, log);
+  await app.ready();
   // A standalone node elects itself within about a second; serving only then
   // spares the first clients a retry. A cluster node serves at once (its
   // /ping must answer while it waits for peers).
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
   }
   try {
-    await app.listen({ host: cfg.httpHost, port: cfg.httpPort });
+    http = await serveHttp(app, fast, { host: cfg.httpHost, port: cfg.httpPort, bodyLimit: DEFAULT_BODY_LIMIT, log, onRequest: () => warmer.touch() });
   } catch (e) {
     log.error({ err: String(e) }, 'HTTP listen failed');
     process.stderr.write(`camusdb: cannot listen on ${cfg.httpHost}:${cfg.httpPort}: ${(e as Error).message}\n`);

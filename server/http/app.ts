@@ -16,7 +16,7 @@ import { CamusError, ErrorCode, RETRYABLE_CODES } from '../../core/errors.js';
 import type { Logger } from '../log.js';
 import type { ServerNode } from '../node.js';
 import { JSON_TYPE, parseJson, toJson } from './json.js';
-import { registerRoutes } from './routes.js';
+import { registerRoutes, type FastRoutes } from './routes.js';
 import { TransactionRegistry } from './transactions.js';
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -30,6 +30,9 @@ export interface HttpOptions {
 }
 
 
+/** How request bodies are validated against the routes' JSON schemas (Fastify's and the fast lane's validators alike): no coercion ("5" is not 5). */
+export const AJV_OPTIONS = { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } as const;
+
 /** A Fastify instance with the parser, error handling and request logging set up, but no routes yet. */
 export function createApp(opts: HttpOptions = {}): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -38,7 +41,7 @@ export function createApp(opts: HttpOptions = {}): FastifyInstance {
     bodyLimit,
     // Fastify's own request/response lines (info) are replaced by one debug line per request (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: AJV_OPTIONS },
   });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
@@ -55,34 +58,8 @@ export function createApp(opts: HttpOptions = {}): FastifyInstance {
     done();
   });
   app.setErrorHandler((err, req, reply) => {
-    const e = err as Error & { code?: string; statusCode?: number; validation?: unknown };
-    let code: string;
-    let message: string;
-    if (e instanceof CamusError) {
-      code = e.code;
-      message = e.message;
-    } else if (e.validation) {
-      code = ErrorCode.InvalidInput;
-      message = `invalid request: ${e.message}`;
-    } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      code = ErrorCode.InvalidInput;
-      message = `request body is larger than ${bodyLimit} bytes`;
-    } else if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) {
-      code = ErrorCode.InvalidInput;
-      message = `bad request body: ${e.message}`;
-    } else if (e instanceof SyntaxError || (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)) {
-      code = ErrorCode.InvalidInput;
-      message = e.message;
-    } else {
-      code = ErrorCode.InvalidInternalOperation;
-      message = `internal error: ${e.message}`;
-      req.log.error({ err: e, method: req.method, url: req.url }, 'request failed unexpectedly');
-    }
-    if (code !== ErrorCode.InvalidInternalOperation) {
-      const level = RETRYABLE_CODES.has(code as never) ? 'debug' : 'warn';
-      req.log[level]({ method: req.method, url: req.url, code }, message);
-    }
-    void reply.code(500).type(JSON_TYPE).send(toJson({ status: 'failed', code, message }));
+    const f = failureOf(err, bodyLimit, req.log as Logger, req.method, req.url);
+    void reply.code(500).type(JSON_TYPE).send(toJson({ status: 'failed', ...f }));
   });
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -93,20 +70,61 @@ export function createApp(opts: HttpOptions = {}): FastifyInstance {
   return app;
 }
 
-/** The complete API over `node`; close() of the app also rolls back open transactions. */
-export function buildHttp(node: ServerNode, opts: HttpOptions = {}): FastifyInstance {
-  const app = createApp(opts);
-  attachApi(app, node, opts, app.log as Logger);
-  return app;
+/**
+ * The code and message of a failed request, logged as the API logs failures:
+ * CamusErrors keep their code; schema failures, malformed or oversized bodies
+ * and other client errors are CADB0400; anything else is CADB0099, logged at
+ * error. Shared by Fastify's error handler and the fast lane (serve.ts).
+ */
+export function failureOf(err: unknown, bodyLimit: number, log: Logger, method: string, url: string): { code: string; message: string } {
+  const e = err as Error & { code?: string; statusCode?: number; validation?: unknown };
+  let code: string;
+  let message: string;
+  if (e instanceof CamusError) {
+    code = e.code;
+    message = e.message;
+  } else if (e.validation) {
+    code = ErrorCode.InvalidInput;
+    message = `invalid request: ${e.message}`;
+  } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    code = ErrorCode.InvalidInput;
+    message = `request body is larger than ${bodyLimit} bytes`;
+  } else if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) {
+    code = ErrorCode.InvalidInput;
+    message = `bad request body: ${e.message}`;
+  } else if (e instanceof SyntaxError || (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)) {
+    code = ErrorCode.InvalidInput;
+    message = e.message;
+  } else {
+    code = ErrorCode.InvalidInternalOperation;
+    message = `internal error: ${e.message}`;
+    log.error({ err: e, method, url }, 'request failed unexpectedly');
+  }
+  if (code !== ErrorCode.InvalidInternalOperation) {
+    const level = RETRYABLE_CODES.has(code as never) ? 'debug' : 'warn';
+    log[level]({ method, url, code }, message);
+  }
+  return { code, message };
 }
 
-/** Adds the routes (and the transaction registry) to an app made by createApp. */
-export function attachApi(app: FastifyInstance, node: ServerNode, opts: HttpOptions, log: Logger): TransactionRegistry {
+/** The API: the Fastify app, and the routes the fast lane may run without it (serve.ts). */
+export interface HttpApi {
+  app: FastifyInstance;
+  fast: FastRoutes;
+}
+
+/** The complete API over `node`; close() of the app also rolls back open transactions. */
+export function buildHttp(node: ServerNode, opts: HttpOptions = {}): HttpApi {
+  const app = createApp(opts);
+  return { app, fast: attachApi(app, node, opts, app.log as Logger) };
+}
+
+/** Adds the routes (and the transaction registry) to an app made by createApp; returns the fast lane's routes. */
+export function attachApi(app: FastifyInstance, node: ServerNode, opts: HttpOptions, log: Logger): FastRoutes {
   const txns = new TransactionRegistry(node.node, log, opts.txnIdleMs ?? 60_000);
   app.addHook('onClose', (_app, done) => {
     txns.close();
     done();
   });
-  registerRoutes(app, node, txns);
-  return txns;
+  return registerRoutes(app, node, txns);
 }
