@@ -110,5 +110,6 @@ async function viaApp(app: FastifyInstance, req: WireRequest): Promise<WireRespo
     if (v === undefined || FRAMING.has(k)) continue;
     out[k] = Array.isArray(v) ? v.join(', ') : String(v);
   }
-  return { status: r.statusCode, headers: out, body: r.rawPayload };
+  const length = Number(r.headers['content-length']);
+  return { status: r.statusCode, headers: out, body: r.rawPayload, headLength: req.method === 'HEAD' && Number.isInteger(length) ? length : undefined };
 }

@@ -51,6 +51,8 @@ export interface WireResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
+  /** The Content-Length to announce for a HEAD request, whose body is not sent: that of the GET it mirrors. Default: the body's length. */
+  headLength?: number;
 }
 
 export interface WireOptions {
@@ -356,7 +358,8 @@ class Connection {
     let head = `HTTP/1.1 ${res.status} ${REASONS[res.status] ?? ''}\r\n`;
     for (const k in res.headers) head += `${k}: ${res.headers[k]}\r\n`;
     if (res.headers.date === undefined) head += `date: ${httpDate()}\r\n`;
-    head += `content-length: ${typeof res.body === 'string' ? Buffer.byteLength(res.body) : res.body.length}\r\n${extra}\r\n`;
+    const length = headOnly && res.headLength !== undefined ? res.headLength : typeof res.body === 'string' ? Buffer.byteLength(res.body) : res.body.length;
+    head += `content-length: ${length}\r\n${extra}\r\n`;
     if (headOnly) this.sock.write(head);
     else if (typeof res.body === 'string') this.sock.write(head + res.body);
     else {

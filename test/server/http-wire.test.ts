@@ -110,6 +110,21 @@ describe('the API through the socket', () => {
       }
     });
 
+    it('answers HEAD with the headers of the GET it mirrors and no body', async () => {
+      const s = await open();
+      // /ping's answer has the same length every time (an ISO date of fixed width).
+      s.sock.write('GET /ping HTTP/1.1\r\nHost: x\r\n\r\n');
+      const [get] = await s.answers(1);
+      s.sock.write('HEAD /ping HTTP/1.1\r\nHost: x\r\n\r\nGET /cluster/status HTTP/1.1\r\nHost: x\r\n\r\n');
+      await s.until((t) => t.includes('"partitions"'));
+      const head = s.text.slice(0, s.text.indexOf('\r\n\r\n')).toLowerCase();
+      expect(head).toMatch(/^http\/1.1 200 /);
+      expect(head).toContain(`content-length: ${Buffer.byteLength(get!.body)}`);
+      // The next answer starts right after HEAD's blank line: no body was sent.
+      expect(s.text.slice(head.length + 4)).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+      s.sock.destroy();
+    });
+
     it('refuses what it cannot frame with CADB0400 and closes the connection', async () => {
       const big = 'x'.repeat(64 * 1024 + 1);
       for (const [req, why] of [
