@@ -1,4 +1,8 @@
 // The HTTP API: Fastify with CamusDB's routes and JSON shapes (see routes.ts).
+// The server does not listen through Fastify: its socket speaks HTTP/1.1
+// through wire.ts, and serve.ts runs valid POSTs on the routes' handlers
+// directly and hands everything else to this app in-process, so the rules
+// below hold on both lanes.
 //
 // - Bodies are parsed by our own application/json parser (json.ts: exact
 //   INT64), limited to bodyLimit bytes, and validated by per-route JSON
