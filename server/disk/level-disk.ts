@@ -192,7 +192,7 @@ export class LevelDisk implements Disk {
       if (!ops.length && sync && this.unsyncedTail) ops = this.unsyncedTail;
       if (ops.length) {
         try {
-          await this.db.batch(ops, { sync });
+          await writeBatch(this.db, ops, sync);
         } catch (e) {
           this.fail(e instanceof Error ? e : new Error(String(e)));
           break;
@@ -215,6 +215,28 @@ export class LevelDisk implements Disk {
     const onFatal = this.opts.onFatal;
     if (onFatal) setImmediate(() => onFatal(e));
   }
+}
+
+/**
+ * Writes `ops` as one atomic LevelDB batch. Through a chained batch rather
+ * than db.batch(array): the array form has the binding read each op's
+ * fields back out of its JS object (several N-API calls per op), the
+ * chained form hands key and value over as arguments; measured alone,
+ * 1.3-1.8 us of main-thread time per op against 2.3-3.3. Same WriteBatch,
+ * same atomicity and sync.
+ */
+async function writeBatch(db: ClassicLevel<string, Uint8Array>, ops: readonly DiskOp[], sync: boolean): Promise<void> {
+  const batch = db.batch();
+  try {
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+  } catch (e) {
+    await batch.close();
+    throw e;
+  }
+  await batch.write({ sync });
 }
 
 /** LevelDB hands back Buffers; the core gets plain Uint8Arrays (same bytes, no copy). */

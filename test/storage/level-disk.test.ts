@@ -32,7 +32,7 @@ diskConformance('LevelDisk', {
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 describe('LevelDisk', () => {
-  it('group-commits: many writes in one tick share few db.batch calls', async () => {
+  it('group-commits: many writes in one tick share few LevelDB batches', async () => {
     const d = await LevelDisk.open(join(root, 'group'));
     const all: Promise<void>[] = [];
     for (let i = 0; i < 500; i++) all.push(durable(d, [{ type: 'put', key: `k${i}`, value: enc(String(i)) }]));
@@ -57,9 +57,19 @@ describe('LevelDisk', () => {
     const dir = join(root, 'lazy');
     const d = await LevelDisk.open(dir, { lazyDelayMs: 40 });
     const calls: { keys: string[]; sync: boolean }[] = [];
-    const db = (d as unknown as { db: { batch(ops: { key: string }[], o: { sync: boolean }): Promise<void> } }).db;
+    // Every LevelDB write goes through a chained batch: record its keys and its sync flag as it is written.
+    type Chained = { put(k: string, v: Uint8Array): unknown; del(k: string): unknown; write(o: { sync: boolean }): Promise<void> };
+    const db = (d as unknown as { db: { batch(): Chained } }).db;
     const batch = db.batch.bind(db);
-    db.batch = (ops, o) => (calls.push({ keys: ops.map((op) => op.key), sync: o.sync }), batch(ops, o));
+    db.batch = () => {
+      const b = batch();
+      const keys: string[] = [];
+      const [put, del, write] = [b.put.bind(b), b.del.bind(b), b.write.bind(b)];
+      b.put = (k, v) => (keys.push(k), put(k, v));
+      b.del = (k) => (keys.push(k), del(k));
+      b.write = (o) => (calls.push({ keys, sync: o.sync }), write(o));
+      return b;
+    };
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // A durable write within the delay takes the lazy ops along: one call.
     d.writeLazy([{ type: 'put', key: 'a', value: enc('1') }]);
