@@ -209,7 +209,12 @@ export function parseChunked(buf: Buffer, from: number, bodyLimit: number): { bo
 
 /** One client connection: bytes in, requests out one at a time, answers back in order. */
 class Connection {
-  /** Input not yet framed, in arrival order; joined only when a step needs it whole (a body in many pieces is copied once). */
+  /**
+   * Input not yet framed, in arrival order, joined only when a step needs it
+   * whole: a body framed by Content-Length is copied once when it is all
+   * there; a chunked one is joined and rescanned as pieces arrive (rare, and
+   * bounded by bodyLimit).
+   */
   private parts: Buffer[] = [];
   private partsBytes = 0;
   private head: Head | null = null;
