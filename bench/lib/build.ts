@@ -9,7 +9,7 @@
 // CAMUS_BENCH_FROM_SOURCE=1 runs the sources through tsx instead.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -20,6 +20,8 @@ let entry: string | null = null;
 export function serverEntry(): string {
   if (process.env.CAMUS_BENCH_FROM_SOURCE === '1') return join(ROOT, 'bin', 'camusdb.js');
   if (entry) return entry;
+  // A fresh directory: a module whose source is gone must not linger there and still be importable.
+  rmSync(OUT, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT, '--sourceMap', 'false'], { cwd: ROOT, stdio: 'inherit' });
   const run = join(OUT, 'camusdb.mjs');
   writeFileSync(run, "import { main } from './server/main.js';\nawait main(process.argv.slice(2));\n");
