@@ -6,7 +6,7 @@
 
 import { CamusError } from '../core/errors.js';
 import { loadSettings, parseFlags, resolveCluster, USAGE, type ServerConfig } from './config.js';
-import { attachApi, createApp, DEFAULT_BODY_LIMIT } from './http/app.js';
+import { attachApi, createApp } from './http/app.js';
 import { serveHttp } from './http/serve.js';
 import type { WireServer } from './http/wire.js';
 import type { Logger } from './log.js';
@@ -74,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
   }
   try {
-    http = await serveHttp(app, fast, { host: cfg.httpHost, port: cfg.httpPort, bodyLimit: DEFAULT_BODY_LIMIT, log, onRequest: () => warmer.touch() });
+    http = await serveHttp(app, fast, { host: cfg.httpHost, port: cfg.httpPort, log, onRequest: () => warmer.touch() });
   } catch (e) {
     log.error({ err: String(e) }, 'HTTP listen failed');
     process.stderr.write(`camusdb: cannot listen on ${cfg.httpHost}:${cfg.httpPort}: ${(e as Error).message}\n`);

@@ -19,14 +19,12 @@ import { ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../log.js';
 import { AJV_OPTIONS, failureOf } from './app.js';
 import { JSON_TYPE, parseJson, toJson, type Json } from './json.js';
-import type { FastRoutes } from './routes.js';
+import type { FastRoute, FastRoutes } from './routes.js';
 import { WireServer, type WireRequest, type WireResponse } from './wire.js';
 
 export interface ServeOptions {
   host: string;
   port: number;
-  /** The app's body limit (createApp's bodyLimit), enforced by the framing. */
-  bodyLimit: number;
   log: Logger;
   /** Called at every request (the server's loop warmer). */
   onRequest?(): void;
@@ -37,12 +35,17 @@ const JSON_HEADERS = { 'content-type': JSON_TYPE };
 /** Hop-by-hop and framing headers: the wire sets its own. */
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect']);
 
-/** Listens on host:port and serves `app` (ready) with `fast` on the fast lane; rejects when the address cannot be bound. */
+/**
+ * Listens on host:port and serves `app` (ready) with `fast` on the fast lane;
+ * rejects when the address cannot be bound. The framing enforces the app's
+ * own body limit (createApp's bodyLimit).
+ */
 export async function serveHttp(app: FastifyInstance, fast: FastRoutes, o: ServeOptions): Promise<WireServer> {
+  const bodyLimit = app.initialConfig.bodyLimit!;
   const server = new WireServer({
-    handle: fastLane(app, fast, o),
+    handle: fastLane(app, fast, bodyLimit, o),
     refuse: (_status, message) => failed(ErrorCode.InvalidInput, message),
-    bodyLimit: o.bodyLimit,
+    bodyLimit,
     idleMs: o.idleMs,
     onError: (err) => o.log.error({ err: String(err) }, 'HTTP handler failed'),
   });
@@ -51,23 +54,24 @@ export async function serveHttp(app: FastifyInstance, fast: FastRoutes, o: Serve
 }
 
 /** The request handler of both lanes: the fast lane when it may, else the app through inject. */
-function fastLane(app: FastifyInstance, fast: FastRoutes, o: Pick<ServeOptions, 'bodyLimit' | 'log' | 'onRequest'>): (req: WireRequest) => Promise<WireResponse> {
+function fastLane(app: FastifyInstance, fast: FastRoutes, bodyLimit: number, o: Pick<ServeOptions, 'log' | 'onRequest'>): (req: WireRequest) => Promise<WireResponse> {
+  // Each route with its body schema compiled once, found with one lookup per request.
   const ajv = new Ajv(AJV_OPTIONS);
-  const validators = new Map<string, ValidateFunction>();
-  for (const [path, r] of fast) validators.set(path, ajv.compile(r.schema));
+  const lanes = new Map<string, { handler: FastRoute['handler']; valid: ValidateFunction }>();
+  for (const [path, r] of fast) lanes.set(path, { handler: r.handler, valid: ajv.compile(r.schema) });
 
   return async (req) => {
     o.onRequest?.();
-    const route = req.method === 'POST' ? fast.get(req.url) : undefined;
-    if (route && isJson(req.headers['content-type'])) {
+    const lane = req.method === 'POST' ? lanes.get(req.url) : undefined;
+    if (lane && isJson(req.headers['content-type'])) {
       const body = parseOrUndefined(req.body);
-      if (body !== undefined && validators.get(req.url)!(body)) {
+      if (body !== undefined && lane.valid(body)) {
         const t0 = performance.now();
         let res: WireResponse;
         try {
-          res = { status: 200, headers: JSON_HEADERS, body: await route.handler(body) };
+          res = { status: 200, headers: JSON_HEADERS, body: await lane.handler(body) };
         } catch (e) {
-          const f = failureOf(e, o.bodyLimit, o.log, req.method, req.url);
+          const f = failureOf(e, bodyLimit, o.log, req.method, req.url);
           res = failed(f.code, f.message);
         }
         o.log.debug({ method: req.method, url: req.url, statusCode: res.status, ms: Math.round(performance.now() - t0) }, 'request');

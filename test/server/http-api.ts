@@ -20,7 +20,7 @@ export interface Answer {
 
 /** How the suite reaches the API: started over a built API, asked one request at a time, stopped. */
 export interface Transport {
-  start(api: HttpApi, bodyLimit: number): Promise<void>;
+  start(api: HttpApi): Promise<void>;
   request(method: string, url: string, headers?: Record<string, string>, payload?: string): Promise<Answer>;
   stop(): Promise<void>;
 }
@@ -44,7 +44,7 @@ export function httpApiSuite(t: Transport): void {
     await node.databaseReady;
     api = buildHttp(node, { bodyLimit, txnIdleMs: 400 });
     await api.app.ready();
-    await t.start(api, bodyLimit);
+    await t.start(api);
   }, 30_000);
 
   afterAll(async () => {

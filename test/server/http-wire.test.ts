@@ -19,7 +19,7 @@ let injects = 0;
 
 describe('the API through the socket', () => {
   httpApiSuite({
-    start: async (a, bodyLimit) => {
+    start: async (a) => {
       api = a;
       // Counts the requests that took the Fastify lane (see "which lane").
       const inject = a.app.inject.bind(a.app);
@@ -27,7 +27,7 @@ describe('the API through the socket', () => {
         injects++;
         return inject(o);
       };
-      server = await serveHttp(a.app, a.fast, { host: '127.0.0.1', port: 0, bodyLimit, log: SILENT_LOG });
+      server = await serveHttp(a.app, a.fast, { host: '127.0.0.1', port: 0, log: SILENT_LOG });
       port = server.address().port;
     },
     request: async (method, url, headers = {}, payload) => {
