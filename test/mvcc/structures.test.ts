@@ -10,35 +10,48 @@ const ts = (wall: number, logical = 0): Timestamp => ({ wall, logical });
 const keyArb = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '\u0000', '\u00ff'), maxLength: 4 });
 
 describe('SortedKeys', () => {
-  it('matches a sorted array under random adds, deletes and range walks', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.boolean(), keyArb, keyArb), { maxLength: 400 }),
-        (ops) => {
-          const s = new SortedKeys();
-          const model = new Set<string>();
-          for (const [add, k, k2] of ops) {
-            expect(add ? s.add(k) : s.delete(k)).toBe(add ? !model.has(k) : model.has(k));
-            if (add) model.add(k);
-            else model.delete(k);
-            s.checkInvariants();
-            const sorted = [...model].sort();
-            expect([...s.all()]).toEqual(sorted);
+  // pendingMax 0 places every add at once; small bounds make the lazy path
+  // (adds waiting unplaced, repeated, or already present) meet every read.
+  for (const pendingMax of [0, 1, 3, 1024]) {
+    it(`matches a sorted set under random adds, deletes and reads (pendingMax ${pendingMax})`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.constantFrom('add', 'add', 'add', 'delete', 'all', 'size', 'has', 'range'), keyArb, keyArb), { maxLength: 400 }),
+          (ops) => {
+            const s = new SortedKeys(pendingMax);
+            const model = new Set<string>();
+            // Each read alone, so that every one of them must place pending adds itself.
+            for (const [op, k, k2] of ops) {
+              const sorted = (): string[] => [...model].sort();
+              if (op === 'add') {
+                s.add(k);
+                model.add(k);
+              } else if (op === 'delete') {
+                expect(s.delete(k)).toBe(model.has(k));
+                model.delete(k);
+              } else if (op === 'all') expect([...s.all()]).toEqual(sorted());
+              else if (op === 'size') expect(s.size).toBe(model.size);
+              else if (op === 'has') expect(s.has(k2)).toBe(model.has(k2));
+              else {
+                const [lo, hi] = k < k2 ? [k, k2] : [k2, k];
+                expect([...s.range(lo, hi)]).toEqual(sorted().filter((x) => x >= lo && x < hi));
+              }
+              s.checkInvariants();
+            }
+            expect([...s.all()]).toEqual([...model].sort());
             expect(s.size).toBe(model.size);
-            expect(s.has(k2)).toBe(model.has(k2));
-            const [lo, hi] = k < k2 ? [k, k2] : [k2, k];
-            expect([...s.range(lo, hi)]).toEqual(sorted.filter((x) => x >= lo && x < hi));
-          }
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  }
 
   it('handles 100k keys with splits and merges', () => {
     const s = new SortedKeys();
     const key = (i: number): string => 'k' + ((i * 7919) % 100_000).toString().padStart(6, '0');
     for (let i = 0; i < 100_000; i++) s.add(key(i));
+    s.add(key(5)); // Already present: still one key.
     expect(s.size).toBe(100_000);
     s.checkInvariants();
     expect([...s.all()]).toEqual(Array.from({ length: 100_000 }, (_, i) => 'k' + i.toString().padStart(6, '0')));
@@ -49,6 +62,15 @@ describe('SortedKeys', () => {
     for (let i = 1; i < 100_000; i += 2) s.delete(key(i));
     expect(s.size).toBe(0);
     expect([...s.all()]).toEqual([]);
+  });
+
+  it('places pending adds before a delete, so an added key can be deleted at once', () => {
+    const s = new SortedKeys(1024);
+    s.add('b');
+    s.add('a');
+    expect(s.delete('b')).toBe(true);
+    expect(s.delete('b')).toBe(false);
+    expect([...s.all()]).toEqual(['a']);
   });
 });
 
