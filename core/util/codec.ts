@@ -153,21 +153,29 @@ export class Reader {
 
   /** Length-prefixed bytes, as a new array the caller owns (it shares no memory with the input). */
   bytes(): Uint8Array {
-    return this.view().slice();
+    const lo = this.span();
+    return this.buf.slice(lo, this.pos);
   }
 
   /** Length-prefixed bytes as a view into the input: no copy, and it shares the input's memory. */
   view(): Uint8Array {
-    const n = this.uvar();
-    this.need(n);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
+    const lo = this.span();
+    return this.buf.subarray(lo, this.pos);
   }
 
-  /** A length-prefixed UTF-8 string, decoded in place (from a view, not a copy). */
+  /** A length-prefixed UTF-8 string, decoded in place (straight from the input, without a view of it). */
   str(): string {
-    return utf8Decode(this.view());
+    const lo = this.span();
+    return utf8Decode(this.buf, lo, this.pos);
+  }
+
+  /** Reads a length prefix and steps over that many bytes; returns where they start (they end at pos). */
+  private span(): number {
+    const n = this.uvar();
+    this.need(n);
+    const lo = this.pos;
+    this.pos += n;
+    return lo;
   }
 
   u32(): number {

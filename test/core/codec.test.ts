@@ -42,6 +42,36 @@ describe('codec', () => {
     );
   });
 
+  it('reads strings and bytes at any offset of a reader over part of a larger buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 8 }), fc.array(fc.tuple(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.uint8Array({ maxLength: 80 }))), fc.uint8Array({ maxLength: 8 }), (before, items, after) => {
+        const w = new Writer();
+        for (const [s, b] of items) w.str(s).bytes(b);
+        const body = w.finish();
+        const whole = Uint8Array.from([...before, ...body, ...after]);
+        const r = new Reader(whole.subarray(before.length, before.length + body.length));
+        for (const [s, b] of items) {
+          expect(r.str()).toBe(s);
+          const copy = r.bytes();
+          expect(copy).toEqual(b);
+          // A copy: changing it leaves the input alone.
+          if (copy.length) {
+            copy[0] = copy[0]! ^ 1;
+            expect(copy[0]).not.toBe(b[0]);
+          }
+        }
+        r.end();
+        expect(whole.subarray(before.length, before.length + body.length)).toEqual(body);
+      }),
+    );
+    // A long string (the host decoder's path) with a malformed byte, after another field.
+    const bad = new Writer().str('ok').str('x'.repeat(40)).finish();
+    bad[bad.length - 20] = 0xff;
+    const r = new Reader(bad);
+    expect(r.str()).toBe('ok');
+    expect(() => r.str()).toThrow(DecodeError);
+  });
+
   it('decodes a string in place: only its own bytes, and a character cut by the end is an error', () => {
     const w = new Writer().str('é€😀').str('ab');
     const buf = w.finish();
