@@ -54,11 +54,8 @@ describe('codec', () => {
           expect(r.str()).toBe(s);
           const copy = r.bytes();
           expect(copy).toEqual(b);
-          // A copy: changing it leaves the input alone.
-          if (copy.length) {
-            copy[0] = copy[0]! ^ 1;
-            expect(copy[0]).not.toBe(b[0]);
-          }
+          // Changed here, so that a view into the input instead of a copy shows below.
+          if (copy.length) copy[0] = copy[0]! ^ 1;
         }
         r.end();
         expect(whole.subarray(before.length, before.length + body.length)).toEqual(body);

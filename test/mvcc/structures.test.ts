@@ -20,9 +20,9 @@ describe('SortedKeys', () => {
           (ops) => {
             const s = new SortedKeys(pendingMax);
             const model = new Set<string>();
+            const sorted = (): string[] => [...model].sort();
             // Each read alone, so that every one of them must place pending adds itself.
             for (const [op, k, k2] of ops) {
-              const sorted = (): string[] => [...model].sort();
               if (op === 'add') {
                 s.add(k);
                 model.add(k);
