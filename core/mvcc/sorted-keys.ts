@@ -78,11 +78,8 @@ export class SortedKeys {
     this.pending = [];
     // The default sort compares strings by code units, the order used here (< on strings).
     keys.sort();
-    let prev: string | undefined;
-    for (const key of keys) {
-      if (key !== prev) this.insert(key);
-      prev = key;
-    }
+    // insert() skips a key already placed, a repeat within the list included.
+    for (const key of keys) this.insert(key);
   }
 
   /** Puts key in its chunk; nothing when it is there already. */
