@@ -202,14 +202,22 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
     if (!c) return; // Answered already.
     // A result from any attempt is the result; a refusal or timeout from an earlier attempt is old news.
     const current = from === c.target && c.awaiting;
-    if (a.status === 'ok' || a.status === 'failed' || (a.status === 'timeout' && current)) {
+    // A failure says that one attempt was not proposed. It is the call's answer
+    // only when no other attempt can have been: the latest one, with none
+    // unanswered before it. Otherwise an earlier attempt may sit in a log and
+    // commit later, and "failed" (will not happen) would be a lie: a
+    // coordinator that took a dropped retry of its commit decision for final
+    // aborted the other participants while the decision committed (bank seed
+    // 18265). Such a failure is a refusal of this attempt, like not-leader.
+    const final = a.status === 'failed' && current && !c.superseded;
+    if (a.status === 'ok' || final || (a.status === 'timeout' && current)) {
       this.calls.delete(id);
       return c.reply(a);
     }
-    if (!current || a.status !== 'not-leader') return;
+    if (!current || a.status === 'timeout') return;
     // The latest attempt was refused, so it was not proposed.
     c.awaiting = false;
-    const hint = a.leaderHint !== from ? a.leaderHint : 0;
+    const hint = a.status === 'not-leader' && a.leaderHint !== from ? a.leaderHint : 0;
     if (hint !== 0) this.attempt(id, c, hint);
     else c.retryAtMs = this.io.clock.nowMs() + this.opts.tickMs;
   }

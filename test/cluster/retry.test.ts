@@ -3,6 +3,7 @@ import { txnCluster } from '../txn/sim-cluster.js';
 import type { Outcome } from '../../core/cluster/replica.js';
 import { encodePartitionCommand, requestIdOf, type PartitionCommand } from '../../core/txn/commands.js';
 import { utf8Encode } from '../../core/util/codec.js';
+import { ErrorCode } from '../../core/errors.js';
 
 // A retried request reaches the leader again while its first try is still
 // uncommitted (a forwarding node retries after about one election without an
@@ -40,6 +41,54 @@ describe('a leader given a retry of a request it logged', () => {
     world.runUntil(world.now + 500);
     expect(answers.length).toBe(4);
     for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ status: 'ok', result: { ok: true } });
+  });
+});
+
+// A forwarding node's retry can be refused while its first try sits in the
+// leader's log: "proposal dropped" then speaks for that one attempt only. In
+// bank seed 18265 a coordinator took such a failure of its commit decision's
+// retry for final and aborted the other participants, while the first try
+// committed the decision: a partial commit. Here the first try commits and
+// its answer is lost; the retry's refusal is forged (it stands for a leader
+// that refused the retry: a leadership transfer begun, or too much
+// uncommitted work).
+describe('a call whose retry is refused after an unanswered attempt', () => {
+  it('does not answer failed: it tries again and answers with the result', () => {
+    const world = txnCluster('retry/refused', 1, 4_000);
+    const leader = world.leader(0)!.id;
+    const follower = world.ids.find((id) => id !== leader)!;
+    const node = world.slots[follower - 1]!.node!;
+    const now = node.hlc.now();
+    const c: PartitionCommand = {
+      type: 'commit',
+      txn: { txnId: 'refused-retry', snapshotTs: now, reads: [], ranges: [], writes: [{ key: 'k', value: utf8Encode('v') }] },
+      proposedTs: now,
+    };
+    const answers: Outcome<unknown>[] = [];
+    let callId = -1;
+    let calls = 0;
+    let dropAnswers = true;
+    world.sendTrap = (from, to, m) => {
+      if (from === follower && m.type === 'call') {
+        callId = m.callId;
+        calls++;
+      }
+      return dropAnswers && from === leader && to === follower && m.type === 'answer';
+    };
+    world.at(world.now, () => node.send(0, c, (o) => answers.push(o)));
+    // Long enough for the first try to commit and for one retry (after about an election) to be answered and lost.
+    world.runUntil(world.now + 700);
+    const store = world.slots[leader - 1]!.node!.groups[0]!.sm.store;
+    expect(store.get('k', store.highTs).value).toEqual(utf8Encode('v'));
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(answers).toEqual([]);
+    dropAnswers = false;
+    world.at(world.now, () =>
+      node.receive({ type: 'answer', from: leader, callId, answer: { status: 'failed', code: ErrorCode.TransactionMustRetry, message: 'proposal dropped' } }),
+    );
+    world.runUntil(world.now + 500);
+    expect(answers.length).toBe(1);
     expect(answers[0]).toMatchObject({ status: 'ok', result: { ok: true } });
   });
 });
