@@ -12,14 +12,28 @@
 // faults and default knobs (transfers mostly span two partitions and take
 // two-phase commit), against the same workload on one partition as the
 // reference: committed transactions per wall second and per simulated second.
+//
+// `--profile` measures none of that: it runs one pass of the default-knob
+// seeds under V8's CPU profiler (in this process, through node:inspector),
+// keeps the profile in bench/profile-out/, and prints self time by area:
+// the system under test (core/), the simulator's own machinery (sim/, its
+// checkers and workloads), and the garbage collector. From those shares it
+// prints how fast the run would be if nothing outside core/ took any time,
+// which bounds what work on the simulator alone can win.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import { formatProfile, summarizeProfile } from './lib/cpuprofile.js';
 import { runSimulation, type SimOptions } from '../sim/run.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const profile = args.includes('--profile');
 const seedsArg = args.indexOf('--seeds');
 const seeds = seedsArg >= 0 ? Number(args[seedsArg + 1]) : 20;
-if (!Number.isInteger(seeds) || seeds < 1 || args.some((a, i) => a.startsWith('--') && a !== '--json' && a !== '--seeds' && i !== seedsArg + 1)) {
-  process.stderr.write('usage: npm run bench:sim -- [--seeds N] [--json]\n');
+const FLAGS = ['--json', '--seeds', '--profile'];
+if (!Number.isInteger(seeds) || seeds < 1 || (json && profile) || args.some((a, i) => a.startsWith('--') && !FLAGS.includes(a) && i !== seedsArg + 1)) {
+  process.stderr.write('usage: npm run bench:sim -- [--seeds N] [--json | --profile]\n');
   process.exit(2);
 }
 
@@ -102,6 +116,64 @@ function bank(partitions: number) {
     if (!best || p.txnsPerWallSec > best.txnsPerWallSec) best = p;
   }
   return { partitions, seeds: bankSeeds, ...best! };
+}
+
+/**
+ * One pass of the default-knob seeds under the CPU profiler: self time by
+ * area, and the bound described in the file comment. A same-thread inspector
+ * session answers each post() before it returns.
+ */
+function profilePass(): void {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  // The warmup runs under the profiler too, and the window leaves it out:
+  // started after it, the profile put part of the hot code in frames with no
+  // script (5% of one run in a nameless "dispatch").
+  for (let s = 1; s <= 3; s++) runSimulation({ seed: 1_000_000 + s, nodes: 5, tuning: 'default' });
+  const fromMs = Date.now();
+  const r = pass('default');
+  const toMs = Date.now();
+  let prof: object | null = null;
+  session.post('Profiler.stop', (err, res) => {
+    if (err) throw err;
+    prof = res.profile;
+  });
+  session.disconnect();
+  if (!prof) throw new Error('the profiler returned no profile');
+  const out = join(import.meta.dirname, 'profile-out');
+  mkdirSync(out, { recursive: true });
+  const file = join(out, 'sim-default.cpuprofile');
+  writeFileSync(file, JSON.stringify(prof));
+  // The profile ends at the stop, right after toMs.
+  const sum = summarizeProfile(file, { fromMs, toMs, exitMs: toMs });
+  process.stdout.write(`5-node cluster, register workload, swarm faults, default knobs, ${seeds} seeds, one pass under the profiler\n`);
+  process.stdout.write(`sim / wall ${r.simToWallRatio}x (the profiler slows it), ${r.eventsPerSec} events / wall s\n`);
+  process.stdout.write(formatProfile('simulator', sum));
+  // Shares of the busy time: every area is one of these, or the rest (V8 and Node's own frames).
+  let core = 0;
+  let sim = 0;
+  let gc = 0;
+  for (const a of sum.byArea) {
+    if (a.name.startsWith('core')) core += a.ms;
+    else if (a.name.startsWith('sim')) sim += a.ms;
+    else if (a.name === '(garbage collector)') gc += a.ms;
+  }
+  const busy = sum.busyMs;
+  const pct = (x: number) => `${((100 * x) / busy).toFixed(1)}%`;
+  // Were the simulator free, the collector would still collect what core/ allocates: its share of GC is kept.
+  const coreWithGc = core + (gc * core) / Math.max(1, busy - gc);
+  process.stdout.write(
+    `of the busy time: core/ (system under test) ${pct(core)}, simulator with checkers and workloads ${pct(sim)}, ` +
+      `GC ${pct(gc)}, the rest ${pct(busy - core - sim - gc)}\n` +
+      `bound: with nothing but core/ and its share of GC taking time, ${(busy / coreWithGc).toFixed(2)}x faster than this pass\n`,
+  );
+}
+
+if (profile) {
+  profilePass();
+  process.exit(0);
 }
 
 const base = measure('default');

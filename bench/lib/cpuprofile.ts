@@ -15,6 +15,9 @@ function area(f: Frame): string {
   for (const a of ['core/raft', 'core/sql', 'core/mvcc', 'core/txn', 'core/cluster', 'core/util', 'core/kv', 'server/http', 'server/net', 'server/disk']) if (u.includes(`/${a}/`)) return a;
   if (u.includes('/core/')) return 'core (other)';
   if (u.includes('/server/')) return 'server (other)';
+  // The simulator's own code (sources, or the build in sim/.build, whose core/ matched above).
+  for (const a of ['sim/checkers', 'sim/workloads']) if (u.includes(`/${a}/`)) return a;
+  if (u.includes('/sim/')) return 'sim (other)';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
   if (m) return `npm:${m[1]}`;
   if (u.startsWith('node:')) return `node:${u.slice(5).split('/')[1] ?? u.slice(5)}`;
@@ -25,6 +28,7 @@ export interface ProfileSummary {
   windowMs: number;
   busyMs: number;
   busyPct: number;
+  /** Every area, the largest first (formatProfile prints the first 22). */
   byArea: { name: string; ms: number; pctOfWindow: number }[];
   topFunctions: { name: string; ms: number; pctOfWindow: number }[];
 }
@@ -56,18 +60,18 @@ export function summarizeProfile(file: string, window?: { fromMs: number; toMs: 
     byArea.set(a, (byArea.get(a) ?? 0) + ms);
     if (a === '(idle)') continue;
     busy += ms;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(core|server|node_modules)\//, '$1/')}`;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(core|server|sim|node_modules)\//, '$1/')}`;
     byFn.set(key, (byFn.get(key) ?? 0) + ms);
   }
   const top = (m: Map<string, number>, k: number) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, ms]) => ({ name, ms: Math.round(ms), pctOfWindow: +((100 * ms) / windowMs).toFixed(1) }));
-  return { windowMs: Math.round(windowMs), busyMs: Math.round(busy), busyPct: +((100 * busy) / windowMs).toFixed(1), byArea: top(byArea, 22), topFunctions: top(byFn, 30) };
+  return { windowMs: Math.round(windowMs), busyMs: Math.round(busy), busyPct: +((100 * busy) / windowMs).toFixed(1), byArea: top(byArea, byArea.size), topFunctions: top(byFn, 30) };
 }
 
 /** The summary as the profile scripts print it. */
 export function formatProfile(who: string, s: ProfileSummary): string {
   const lines = [`${who} CPU in the measured window: busy ${s.busyPct}% of ${s.windowMs} ms (percentages below are of the window)`, 'self time by area:'];
-  for (const a of s.byArea) lines.push(`  ${a.name.padEnd(40)} ${String(a.ms).padStart(7)} ms ${String(a.pctOfWindow).padStart(5)}%`);
+  for (const a of s.byArea.slice(0, 22)) lines.push(`  ${a.name.padEnd(40)} ${String(a.ms).padStart(7)} ms ${String(a.pctOfWindow).padStart(5)}%`);
   lines.push('top functions (self):');
   for (const f of s.topFunctions) lines.push(`  ${f.name.slice(0, 90).padEnd(90)} ${String(f.ms).padStart(7)} ms ${String(f.pctOfWindow).padStart(5)}%`);
   return lines.join('\n') + '\n';
