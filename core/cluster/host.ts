@@ -214,8 +214,8 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
       this.calls.delete(id);
       return c.reply(a);
     }
-    if (!current || a.status === 'timeout') return;
-    // The latest attempt was refused, so it was not proposed.
+    if (!current) return;
+    // The latest attempt was refused (not-leader, or a failure that is not final), so it was not proposed.
     c.awaiting = false;
     const hint = a.status === 'not-leader' && a.leaderHint !== from ? a.leaderHint : 0;
     if (hint !== 0) this.attempt(id, c, hint);
