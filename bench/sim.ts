@@ -23,7 +23,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { formatProfile, summarizeProfile } from './lib/cpuprofile.js';
+import { formatProfile, summarizeProfileData, type CpuProfile } from './lib/cpuprofile.js';
 import { runSimulation, type SimOptions } from '../sim/run.js';
 
 const args = process.argv.slice(2);
@@ -44,9 +44,13 @@ if (!Number.isInteger(seeds) || seeds < 1 || (json && profile) || args.some((a, 
  */
 const REPEATS = 3;
 
-function measure(tuning: SimOptions['tuning']) {
-  // Warm the JIT so the figures describe steady state, not compilation.
+/** Warms the JIT so the figures describe steady state, not compilation. */
+function warmUp(tuning: SimOptions['tuning']): void {
   for (let s = 1; s <= 3; s++) runSimulation({ seed: 1_000_000 + s, nodes: 5, tuning });
+}
+
+function measure(tuning: SimOptions['tuning']) {
+  warmUp(tuning);
   const passes = Array.from({ length: REPEATS }, () => pass(tuning)).sort((a, b) => b.simToWallRatio - a.simToWallRatio);
   return { ...passes[0]!, medianSimToWallRatio: passes[Math.floor(REPEATS / 2)]!.simToWallRatio };
 }
@@ -131,23 +135,22 @@ function profilePass(): void {
   // The warmup runs under the profiler too, and the window leaves it out:
   // started after it, the profile put part of the hot code in frames with no
   // script (5% of one run in a nameless "dispatch").
-  for (let s = 1; s <= 3; s++) runSimulation({ seed: 1_000_000 + s, nodes: 5, tuning: 'default' });
+  warmUp('default');
   const fromMs = Date.now();
   const r = pass('default');
   const toMs = Date.now();
-  let prof: object | null = null;
+  let prof: CpuProfile | null = null;
   session.post('Profiler.stop', (err, res) => {
     if (err) throw err;
-    prof = res.profile;
+    prof = res.profile as CpuProfile;
   });
   session.disconnect();
   if (!prof) throw new Error('the profiler returned no profile');
   const out = join(import.meta.dirname, 'profile-out');
   mkdirSync(out, { recursive: true });
-  const file = join(out, 'sim-default.cpuprofile');
-  writeFileSync(file, JSON.stringify(prof));
+  writeFileSync(join(out, 'sim-default.cpuprofile'), JSON.stringify(prof));
   // The profile ends at the stop, right after toMs.
-  const sum = summarizeProfile(file, { fromMs, toMs, exitMs: toMs });
+  const sum = summarizeProfileData(prof, { fromMs, toMs, exitMs: toMs });
   process.stdout.write(`5-node cluster, register workload, swarm faults, default knobs, ${seeds} seeds, one pass under the profiler\n`);
   process.stdout.write(`sim / wall ${r.simToWallRatio}x (the profiler slows it), ${r.eventsPerSec} events / wall s\n`);
   process.stdout.write(formatProfile('simulator', sum));

@@ -33,14 +33,34 @@ export interface ProfileSummary {
   topFunctions: { name: string; ms: number; pctOfWindow: number }[];
 }
 
+/** A wall-clock window of a profile; see summarizeProfile. */
+export interface ProfileWindow {
+  fromMs: number;
+  toMs: number;
+  exitMs: number;
+}
+
 /**
  * Self time of a profile's samples, by area of the code and by function.
  * With a window, only samples inside the wall-clock window [fromMs, toMs],
  * mapped onto the profile's clock through the moment the process exited
  * (exitMs, Date.now() then), which is when the profile ends.
  */
-export function summarizeProfile(file: string, window?: { fromMs: number; toMs: number; exitMs: number }): ProfileSummary {
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: { id: number; callFrame: Frame }[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+export function summarizeProfile(file: string, window?: ProfileWindow): ProfileSummary {
+  return summarizeProfileData(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, window);
+}
+
+/** What V8's profiler returns (Profiler.stop), and --cpu-prof writes as JSON: the parts read here. */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: Frame }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** summarizeProfile for a profile already in memory. */
+export function summarizeProfileData(prof: CpuProfile, window?: ProfileWindow): ProfileSummary {
   const frames = new Map(prof.nodes.map((n) => [n.id, n.callFrame]));
   const lo = window ? prof.endTime - (window.exitMs - window.fromMs) * 1000 : -Infinity;
   const hi = window ? prof.endTime - (window.exitMs - window.toMs) * 1000 : Infinity;
