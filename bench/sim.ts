@@ -20,9 +20,9 @@
 // checkers and workloads), and the garbage collector. From those shares it
 // prints how fast the run would be if nothing outside core/ took any time,
 // which bounds what work on the simulator alone can win.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { formatProfile, summarizeProfileData, type CpuProfile } from './lib/cpuprofile.js';
 import { runSimulation, type SimOptions } from '../sim/run.js';
 
@@ -146,7 +146,10 @@ function profilePass(): void {
   });
   session.disconnect();
   if (!prof) throw new Error('the profiler returned no profile');
-  const out = join(import.meta.dirname, 'profile-out');
+  // This file also runs compiled from sim/.build/bench/ (bin/sim.js): the profile goes to the checkout's bench/.
+  let root = import.meta.dirname;
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
+  const out = join(root, 'bench', 'profile-out');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'sim-default.cpuprofile'), JSON.stringify(prof));
   // The profile ends at the stop, right after toMs.
