@@ -164,7 +164,8 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
    * Proposes `command` in `group` at its leader and calls `reply` once: with
    * the leader's apply result, failed (not proposed: no leader before the
    * deadline), or timeout (it may have been applied); or never, if this node
-   * crashes. See the class comment for retries.
+   * crashes. An ok result is marked `retried` when an attempt before the one
+   * answered went unanswered. See the class comment for retries.
    */
   call(group: number, requestId: string, command: Uint8Array, reply: (o: Outcome<unknown>) => void): void {
     if (this.stopped) return;
@@ -212,7 +213,7 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
     const final = a.status === 'failed' && current && !c.superseded;
     if (a.status === 'ok' || final || (a.status === 'timeout' && current)) {
       this.calls.delete(id);
-      return c.reply(a);
+      return c.reply(a.status === 'ok' && c.superseded ? { ...a, retried: true } : a);
     }
     if (!current) return;
     // The latest attempt was refused (not-leader, or a failure that is not final), so it was not proposed.

@@ -67,8 +67,15 @@ export interface ReplicatedStateMachine {
   drainChanges?(): [key: string, payload: Uint8Array | null][];
 }
 
-/** How a request ended. failed: it did not and will not take effect. timeout: it may or may not. */
-export type Outcome<R> = { status: 'ok'; result: R } | { status: 'failed'; code: string; message: string } | { status: 'timeout' };
+/**
+ * How a request ended. failed: it did not and will not take effect. timeout:
+ * it may or may not. ok carries the apply result; `retried` (set by
+ * ReplicaHost.call) says that another attempt of the same command may have
+ * been applied too, before this one or after: a result that depends on what
+ * an earlier copy left behind (a duplicate's) then says little about the
+ * first copy's fate.
+ */
+export type Outcome<R> = { status: 'ok'; result: R; retried?: true } | { status: 'failed'; code: string; message: string } | { status: 'timeout' };
 
 export interface ReplicaOptions {
   id: NodeId;

@@ -270,6 +270,13 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
       this.send(g!, { type: 'commit', txn: txn!, proposedTs: this.hlc.now() }, (o) => {
         if (o.status !== 'ok') return reply(o);
         const r = o.result as CommitResult;
+        // A partition keeps a commit's outcome for duplicates only while the
+        // GC floor is below its snapshot. A retry applied after the floor
+        // passed it is refused as snapshot-too-old whether or not an earlier
+        // copy committed (a leader's clock jumping ahead moves the floor
+        // within a call's life), so that refusal of a retried call is no
+        // proof that nothing happened.
+        if (!r.ok && r.reason === 'snapshot-too-old' && o.retried) return reply({ status: 'timeout' });
         if (!r.ok) return reply(conflict(r.reason, r.key));
         this.observe(r.commitTs);
         reply({ status: 'committed', commitTs: r.commitTs, value: null });

@@ -4,6 +4,8 @@ import type { Outcome } from '../../core/cluster/replica.js';
 import { encodePartitionCommand, requestIdOf, type PartitionCommand } from '../../core/txn/commands.js';
 import { utf8Encode } from '../../core/util/codec.js';
 import { ErrorCode } from '../../core/errors.js';
+import { compareTs, ZERO_TS } from '../../core/hlc.js';
+import type { TxnOutcome } from '../../core/txn/node.js';
 
 // A retried request reaches the leader again while its first try is still
 // uncommitted (a forwarding node retries after about one election without an
@@ -90,5 +92,50 @@ describe('a call whose retry is refused after an unanswered attempt', () => {
     world.runUntil(world.now + 500);
     expect(answers.length).toBe(1);
     expect(answers[0]).toMatchObject({ status: 'ok', result: { ok: true } });
+  });
+});
+
+// The outcome a partition keeps for duplicates is dropped once the GC floor
+// passes the transaction's snapshot (store.ts, remember). A retry that
+// arrives after that is validated afresh and refused as snapshot-too-old,
+// though its first try committed: a conflict ("changed nothing") would be a
+// lie. It takes a floor that moves faster than a call lives, which a leader's
+// clock jumping ahead can cause; here the test proposes the floor itself.
+describe('a commit retried after the GC floor passed its snapshot', () => {
+  it('answers timeout, not a conflict: its first try may have committed', () => {
+    const world = txnCluster('retry/gc-floor', 1, 4_000, {}, { replica: { snapshotEntries: 1000, keepEntries: 50, requestTimeoutMs: 3_000 } });
+    const leader = world.leader(0)!.id;
+    const follower = world.ids.find((id) => id !== leader)!;
+    const node = world.slots[follower - 1]!.node!;
+    const outcomes: TxnOutcome<null>[] = [];
+    let calls = 0;
+    let cut = true;
+    world.sendTrap = (from, to, m) => {
+      if (from === follower && m.type === 'call') return ++calls > 1 && cut;
+      return cut && from === leader && to === follower && m.type === 'answer';
+    };
+    world.at(world.now, () =>
+      node.begin((b) => {
+        if (b.status !== 'ok') throw new Error(`begin: ${b.status}`);
+        b.result.put('k', utf8Encode('v'));
+        node.commit(b.result, (o) => outcomes.push(o));
+      }),
+    );
+    world.runUntil(world.now + 300);
+    const leaderNode = world.slots[leader - 1]!.node!;
+    const store = leaderNode.groups[0]!.sm.store;
+    expect(calls).toBe(1);
+    expect(store.get('k', store.highTs).value).toEqual(utf8Encode('v'));
+    world.at(world.now, () => {
+      const gc: PartitionCommand = { type: 'gc', id: 'test-gc', belowTs: leaderNode.hlc.now() };
+      leaderNode.groups[0]!.propose(requestIdOf(gc), encodePartitionCommand(gc), () => {});
+    });
+    world.runUntil(world.now + 100);
+    expect(compareTs(store.gcThreshold, ZERO_TS)).toBeGreaterThan(0);
+    expect(outcomes).toEqual([]);
+    cut = false;
+    world.runUntil(world.now + 3_000);
+    expect(calls).toBeGreaterThan(1);
+    expect(outcomes).toEqual([{ status: 'timeout' }]);
   });
 });
