@@ -84,6 +84,13 @@ export class SimDisk implements Disk {
     return this.image;
   }
 
+  /** Batches written through write() and not durable yet (lazy ones are not counted): for tests and tools. */
+  get writesInFlight(): number {
+    let n = 0;
+    for (const b of this.pending) if (b.done !== noop) n++;
+    return n;
+  }
+
   /** The process died: decide the fate of unsynced batches. */
   crash(): void {
     const lost = this.pending;

@@ -68,6 +68,8 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
   /** Disk writes of every group during this event, written as one batch at its end (group commit across groups). */
   private diskOps: DiskOp[] = [];
   private diskDone: (() => void)[] = [];
+  /** Work the replicas asked to run once this event's I/O is under way (ReplicaIo.defer); flush runs it. */
+  private deferred: (() => void)[] = [];
   private readonly calls = new Map<number, PendingCall>();
   /**
    * The last call id used. Answers are matched to calls by id alone, and an
@@ -108,6 +110,7 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
           recovered: () => io.disk.recovered(),
         },
         send: (to: NodeId, msgs: readonly Message[]) => this.enqueue(to, g, msgs),
+        defer: (fn: () => void) => void this.deferred.push(fn),
       };
       this.replicas.push(new Replica(rio, { ...opts, diskPrefix: `g${g}/raft/`, stateDiskPrefix: `g${g}/sm/` }, makeSm(g), observerOf(g)));
     }
@@ -303,6 +306,18 @@ export class ReplicaHost<SM extends ReplicatedStateMachine> {
    * otherwise the lazy ops ride in the durable batch, in their order.
    */
   protected flush(): void {
+    this.flushIo();
+    // Deferred work (applying committed entries) runs with the write it
+    // follows already under way; what it queues goes out the same way.
+    while (this.deferred.length && !this.stopped) {
+      const work = this.deferred;
+      this.deferred = [];
+      for (const fn of work) fn();
+      this.flushIo();
+    }
+  }
+
+  private flushIo(): void {
     if (this.diskDone.length) {
       const done = this.diskDone;
       this.io.disk.write(this.diskOps, () => {

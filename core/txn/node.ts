@@ -196,7 +196,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
   }
 
   private appliedIndexes(): number[] {
-    return this.replicas.map((r) => r.raft.log.applied);
+    return this.replicas.map((r) => r.appliedIndex);
   }
 
   /**
@@ -232,7 +232,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     this.confirm(rests, (failed) => {
       if (failed) return reply(failed);
       view.currentAt = applied;
-      const moved = rests.some((g) => this.replicas[g]!.raft.log.applied !== applied[g]);
+      const moved = rests.some((g) => this.replicas[g]!.appliedIndex !== applied[g]);
       if (!moved) return first.ok ? this.commitWith(view, first.value, reply) : reply(first.failure);
       const readTs = first.ok ? this.fastReadTs(view) : null;
       if (first.ok && readTs !== null) {
@@ -302,7 +302,7 @@ export class TxnNode extends ReplicaHost<PartitionStateMachine> {
     if (view.currentAt === null) return null;
     const replica = this.replicas[g]!;
     const store = replica.sm.store;
-    if (replica.raft.log.applied === view.currentAt[g]) {
+    if (replica.appliedIndex === view.currentAt[g]) {
       // Below the floor, versions the view should have seen may be gone: let validation refuse it.
       if (compareTs(view.snapshotTs, store.highTs) < 0 || store.intentsTouch(txn.reads, txn.ranges)) return null;
     } else if (!store.validate({ txnId: txn.txnId, snapshotTs: txn.snapshotTs, reads: txn.reads, ranges: txn.ranges, writes: [] }).ok) return null;

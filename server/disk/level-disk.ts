@@ -63,8 +63,10 @@ export class LevelDisk implements Disk {
   /** write() calls accepted. */
   writes = 0;
   private queue: Pending[] = [];
-  /** The running write loop, if any; at most one at a time keeps batches in order. */
-  private writing: Promise<void> | null = null;
+  /** A write loop is running; at most one at a time keeps batches in order. */
+  private draining = false;
+  /** The running (or last) write loop: close() waits for it. */
+  private drained: Promise<void> = Promise.resolve();
   private closed = false;
   /** The last batch written, when it was lazy (sync: false); null once a synced batch followed. */
   private unsyncedTail: DiskOp[] | null = null;
@@ -125,8 +127,8 @@ export class LevelDisk implements Disk {
     this.queue.push({ ops, done });
     if (done) this.queuedDurable = true;
     else this.queuedLazyOps += ops.length;
-    if (this.writing) return; // The running loop takes it, or arms the timer when it stops.
-    if (this.mustWrite()) this.writing = this.drain();
+    if (this.draining) return; // The running loop takes it, or arms the timer when it stops.
+    if (this.mustWrite()) this.startDrain();
     else this.armLazyTimer();
   }
 
@@ -140,7 +142,7 @@ export class LevelDisk implements Disk {
     this.lazyTimer = setTimeout(() => {
       this.lazyTimer = null;
       this.lazyDue = true;
-      if (!this.writing && this.queue.length) this.writing = this.drain();
+      if (!this.draining && this.queue.length) this.startDrain();
     }, this.lazyDelayMs);
   }
 
@@ -153,8 +155,8 @@ export class LevelDisk implements Disk {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelLazyTimer();
-    if (!this.writing && this.queue.length && !this.failed) this.writing = this.drain();
-    while (this.writing) await this.writing;
+    if (!this.draining && this.queue.length && !this.failed) this.startDrain();
+    while (this.draining) await this.drained;
     await this.db.close();
   }
 
@@ -165,8 +167,17 @@ export class LevelDisk implements Disk {
    * macrotask (setImmediate, FIFO, so in write order), never inside this
    * loop, so an exception in a callback is the caller's crash, not a disk error.
    */
+  private startDrain(): void {
+    this.draining = true;
+    // drain() runs on its own until its first await: the first batch is
+    // handed to LevelDB within this call, so the caller's work after it (a
+    // replica applying committed entries) overlaps its fsync. The host gives
+    // one write per event, holding every group's ops: nothing of the same
+    // turn is left to join it.
+    this.drained = this.drain();
+  }
+
   private async drain(): Promise<void> {
-    await null; // Let the current turn's other writes join the first batch.
     while (this.queue.length && !this.failed) {
       if (!this.mustWrite()) {
         this.armLazyTimer();
@@ -206,7 +217,7 @@ export class LevelDisk implements Disk {
         });
     }
     if (this.failed) this.queue = [];
-    this.writing = null;
+    this.draining = false;
   }
 
   private fail(e: Error): void {
