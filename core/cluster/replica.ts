@@ -35,7 +35,8 @@ export interface ReplicaIo {
   /**
    * Runs `fn` later in the current event, once the host has handed the
    * event's disk batch and messages to the world, so that the work overlaps
-   * a write under way. Never re-entrantly; not at all if the node stops.
+   * a write under way. Never from within defer() itself; not at all if the
+   * node stops first.
    */
   defer(fn: () => void): void;
 }

@@ -160,13 +160,6 @@ export class LevelDisk implements Disk {
     await this.db.close();
   }
 
-  /**
-   * Writes the queue out, one merged batch at a time, until it is empty or
-   * holds only lazy ops that may wait (see mustWrite). Never rejects: an
-   * error is recorded as the disk's failure. Callbacks run in a later
-   * macrotask (setImmediate, FIFO, so in write order), never inside this
-   * loop, so an exception in a callback is the caller's crash, not a disk error.
-   */
   private startDrain(): void {
     this.draining = true;
     // drain() runs on its own until its first await: the first batch is
@@ -177,6 +170,13 @@ export class LevelDisk implements Disk {
     this.drained = this.drain();
   }
 
+  /**
+   * Writes the queue out, one merged batch at a time, until it is empty or
+   * holds only lazy ops that may wait (see mustWrite). Never rejects: an
+   * error is recorded as the disk's failure. Callbacks run in a later
+   * macrotask (setImmediate, FIFO, so in write order), never inside this
+   * loop, so an exception in a callback is the caller's crash, not a disk error.
+   */
   private async drain(): Promise<void> {
     while (this.queue.length && !this.failed) {
       if (!this.mustWrite()) {
