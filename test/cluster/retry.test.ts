@@ -110,6 +110,7 @@ describe('a commit retried after the GC floor passed its snapshot', () => {
     const outcomes: TxnOutcome<null>[] = [];
     let calls = 0;
     let cut = true;
+    let snapshotTs = ZERO_TS;
     world.sendTrap = (from, to, m) => {
       if (from === follower && m.type === 'call') return ++calls > 1 && cut;
       return cut && from === leader && to === follower && m.type === 'answer';
@@ -117,6 +118,7 @@ describe('a commit retried after the GC floor passed its snapshot', () => {
     world.at(world.now, () =>
       node.begin((b) => {
         if (b.status !== 'ok') throw new Error(`begin: ${b.status}`);
+        snapshotTs = b.result.snapshotTs;
         b.result.put('k', utf8Encode('v'));
         node.commit(b.result, (o) => outcomes.push(o));
       }),
@@ -131,7 +133,8 @@ describe('a commit retried after the GC floor passed its snapshot', () => {
       leaderNode.groups[0]!.propose(requestIdOf(gc), encodePartitionCommand(gc), () => {});
     });
     world.runUntil(world.now + 100);
-    expect(compareTs(store.gcThreshold, ZERO_TS)).toBeGreaterThan(0);
+    // The floor is past the snapshot, so the kept outcome is gone.
+    expect(compareTs(store.gcThreshold, snapshotTs)).toBeGreaterThan(0);
     expect(outcomes).toEqual([]);
     cut = false;
     world.runUntil(world.now + 3_000);
