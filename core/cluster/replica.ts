@@ -178,8 +178,6 @@ export class Replica<SM extends ReplicatedStateMachine> {
    * of them at advance), and a snapshot made then must say so.
    */
   private smApplied = 0;
-  /** The Ready whose committed entries were applied last (see applyCommitted). */
-  private appliedReady: Ready | null = null;
   /** The last snapshot made for a follower, reused until the next entry is applied (several followers may need it at once). */
   private lastSent: Snapshot | null = null;
 
@@ -475,17 +473,16 @@ export class Replica<SM extends ReplicatedStateMachine> {
   }
 
   /**
-   * Applies a Ready's committed entries, once: early (deferred by process)
-   * or in afterPersist, whichever comes first. Until advance, the state
-   * machine is then ahead of raft.log.applied (appliedIndex is not).
+   * Applies a Ready's committed entries, once: early (deferred by process,
+   * while `writing` keeps process from starting another Ready) or in
+   * afterPersist, whichever comes first; entries apply in order, so
+   * smApplied tells which. Until advance, the state machine is then ahead
+   * of raft.log.applied (appliedIndex is not).
    */
   private applyCommitted(rd: Ready): void {
-    if (this.appliedReady === rd || this.stopped) return;
-    this.appliedReady = rd;
-    const handling = this.handlingReady;
-    this.handlingReady = true;
+    const n = rd.committed.length;
+    if (n === 0 || this.stopped || this.smApplied >= rd.committed[n - 1]!.index) return;
     for (const e of rd.committed) this.applyEntry(e);
-    this.handlingReady = handling;
   }
 
   /** Everything after a Ready is durable; `sent`: its messages already went out (see process). */
