@@ -253,6 +253,31 @@ describe('order', () => {
   });
 });
 
+describe('answers held to the end of a turn', () => {
+  it('go out when made in a timer, from a microtask or at once, on one connection or several', async () => {
+    const w = new WireServer({
+      handle: async (req) => {
+        if (req.url === '/timer') await new Promise((r) => setTimeout(r, 5));
+        if (req.url === '/micro') await Promise.resolve();
+        return { status: 200, headers: {}, body: req.url };
+      },
+      refuse: (status, message) => ({ status, headers: {}, body: message }),
+      bodyLimit: 1024,
+    });
+    await w.listen(0, '127.0.0.1');
+    const conns = await Promise.all([0, 1, 2].map(() => open(w.address().port)));
+    // Each answer is corked until the check phase; none may wait for input that never comes.
+    for (const [i, c] of conns.entries()) c.sock.write(`GET ${['/timer', '/micro', '/now'][i]} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const got = await Promise.all(conns.map((c) => c.answers(1)));
+    expect(got.map((rs) => rs[0]!.body)).toEqual(['/timer', '/micro', '/now']);
+    const one = conns[0]!;
+    one.sock.write('GET /now HTTP/1.1\r\nHost: x\r\n\r\nGET /timer HTTP/1.1\r\nHost: x\r\n\r\nGET /micro HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await one.answers(3)).map((r) => r.body)).toEqual(['/now', '/timer', '/micro']);
+    for (const c of conns) c.sock.destroy();
+    await w.close();
+  });
+});
+
 describe('time limits', () => {
   it('closes a connection whose request is not complete within requestMs, and keeps one that finished in time', async () => {
     const w = new WireServer({ handle: async () => ({ status: 200, headers: {}, body: 'ok' }), refuse: (status, message) => ({ status, headers: {}, body: message }), bodyLimit: 1024, requestMs: 300 });
