@@ -258,7 +258,7 @@ class Connection {
     sock.setTimeout(o.idleMs ?? 72_000);
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('timeout', () => {
-      if (!this.busy) sock.destroy();
+      if (!this.busy) this.destroyNow();
     });
     sock.on('error', () => sock.destroy());
     sock.on('close', () => {
@@ -270,7 +270,13 @@ class Connection {
   /** Closes now unless a request is with the handler; then after its answer. A partly received request is dropped. */
   shutdown(): void {
     this.closing = true;
-    if (!this.busy) this.sock.destroy();
+    if (!this.busy) this.destroyNow();
+  }
+
+  /** Destroys the socket, first sending an answer hold() still keeps: one already made is never dropped. */
+  private destroyNow(): void {
+    if (this.held) this.release();
+    this.sock.destroy();
   }
 
   private onData(d: Buffer): void {
@@ -384,8 +390,10 @@ class Connection {
 
   /**
    * Keeps this connection's output in its buffer until the current turn of
-   * the event loop ends (see releaseHeld). Called before every answer; only
-   * when the socket is written is anything different.
+   * the event loop ends (see releaseHeld). write() calls it before every
+   * answer: the answer is complete in the socket's buffer at once and goes
+   * to the kernel when the turn ends, or earlier when the socket is ended or
+   * destroyed (destroyNow).
    */
   private hold(): void {
     if (this.held) return;

@@ -276,6 +276,27 @@ describe('answers held to the end of a turn', () => {
     for (const c of conns) c.sock.destroy();
     await w.close();
   });
+
+  it('are sent, not dropped, when the server closes before the turn ends', async () => {
+    let w: WireServer | null = null;
+    let closing: Promise<void> | null = null;
+    w = new WireServer({
+      handle: async (req) => {
+        // This immediate is queued before the one that releases the answer, so the close finds it held.
+        if (req.url === '/bye') setImmediate(() => (closing = w!.close()));
+        return { status: 200, headers: {}, body: req.url };
+      },
+      refuse: (status, message) => ({ status, headers: {}, body: message }),
+      bodyLimit: 1024,
+    });
+    await w.listen(0, '127.0.0.1');
+    const s = await open(w.address().port);
+    s.sock.write('GET /bye HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [r] = await s.answers(1);
+    expect(r!.body).toBe('/bye');
+    await s.until(() => s.closed);
+    await closing;
+  });
 });
 
 describe('time limits', () => {
