@@ -15,6 +15,7 @@ import type { ServerConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { isRequestTraffic } from './warm.js';
 import { LevelDisk } from './disk/level-disk.js';
+import { sendHeldAnswers } from './http/wire.js';
 import { wallClockIo } from './io.js';
 import { SILENT_LOG, type Logger } from './log.js';
 import { TcpTransport, type PeerStats } from './net/tcp-transport.js';
@@ -125,7 +126,7 @@ export class ServerNode {
       if (deps.onFatal) deps.onFatal(e);
       else void self?.shutdown({ handOff: false });
     };
-    const disk = deps.openDisk ? await deps.openDisk(cfg.nodeDataDir, onFatal) : await LevelDisk.open(cfg.nodeDataDir, { onFatal });
+    const disk = deps.openDisk ? await deps.openDisk(cfg.nodeDataDir, onFatal) : await LevelDisk.open(cfg.nodeDataDir, { onFatal, afterCallbacks: sendHeldAnswers });
     let transport: TransportHandle | null = null;
     let deliver: (m: NodeMessage) => void = () => {};
     let network: Network<NodeMessage>;

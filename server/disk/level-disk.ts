@@ -41,6 +41,13 @@ export interface LevelDiskOptions {
   onFatal?: (e: Error) => void;
   /** How long lazy ops may wait for a durable write to ride along with, in ms (default 50; 0 writes them at once). */
   lazyDelayMs?: number;
+  /**
+   * Runs after each durable batch's callbacks, in the same macrotask. The
+   * node sends the HTTP answers those callbacks made from here (see
+   * sendHeldAnswers in http/wire.ts): the callbacks run in the loop's check
+   * phase, where an answer held for setImmediate would wait a whole turn.
+   */
+  afterCallbacks?: () => void;
 }
 
 /** Lazy ops queued beyond this many go out without waiting for a durable write. */
@@ -214,6 +221,7 @@ export class LevelDisk implements Disk {
       if (sync)
         setImmediate(() => {
           for (const p of group) p.done?.();
+          this.opts.afterCallbacks?.();
         });
     }
     if (this.failed) this.queue = [];

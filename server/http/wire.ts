@@ -219,11 +219,15 @@ export function parseChunked(buf: Buffer, from: number, bodyLimit: number): { bo
  * callbacks), the turn's answers leave back to back. An answer waits at most
  * until the check phase of the loop iteration it was made in: the loop does
  * not block for input while an immediate is pending, so no answer waits for
- * a client or a timer, only for the statements already readable.
+ * a client or a timer, only for the statements already readable. Answers
+ * made in the check phase itself (by the disk's completion callbacks) are
+ * sent by the disk calling sendHeldAnswers when its callbacks are done; an
+ * immediate queued then would run only after the next turn's input.
  */
 let held: Connection[] = [];
 
-function releaseHeld(): void {
+/** Sends every answer held so far. Runs at setImmediate after an answer is held; callers that end a burst of answers outside the poll phase call it too. */
+export function sendHeldAnswers(): void {
   const conns = held;
   held = [];
   for (const c of conns) c.release();
@@ -390,7 +394,7 @@ class Connection {
 
   /**
    * Keeps this connection's output in its buffer until the current turn of
-   * the event loop ends (see releaseHeld). write() calls it before every
+   * the event loop ends (see sendHeldAnswers). write() calls it before every
    * answer: the answer is complete in the socket's buffer at once and goes
    * to the kernel when the turn ends, or earlier when the socket is ended or
    * destroyed (destroyNow).
@@ -400,7 +404,7 @@ class Connection {
     this.held = true;
     this.sock.cork();
     held.push(this);
-    if (held.length === 1) setImmediate(releaseHeld);
+    if (held.length === 1) setImmediate(sendHeldAnswers);
   }
 
   /** Sends what hold() kept. A destroyed or ended socket ignores it (end() already flushed). */
