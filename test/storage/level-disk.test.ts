@@ -135,6 +135,26 @@ describe('LevelDisk', () => {
     await d.close();
   });
 
+  it('runs afterCallbacks after a durable batch\'s callbacks, in the same macrotask', async () => {
+    const seen: string[] = [];
+    const d = await LevelDisk.open(join(root, 'after'), { afterCallbacks: () => seen.push('after') });
+    const once = (tag: string) =>
+      new Promise<void>((resolve) =>
+        d.write([{ type: 'put', key: tag, value: enc(tag) }], () => {
+          seen.push(tag);
+          // An immediate queued by a callback runs in a later macrotask: after the hook.
+          setImmediate(() => {
+            seen.push(`${tag} later`);
+            resolve();
+          });
+        }),
+      );
+    await once('a');
+    await once('b');
+    expect(seen).toEqual(['a', 'after', 'a later', 'b', 'after', 'b later']);
+    await d.close();
+  });
+
   it('refuses keys LevelDB cannot store faithfully (lone surrogates)', async () => {
     const d = await LevelDisk.open(join(root, 'surrogate'));
     expect(() => d.write([{ type: 'put', key: 'a\ud800', value: enc('1') }], () => {})).toThrow(TypeError);
