@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { HttpApi } from '../../server/http/app.js';
 import { serveHttp } from '../../server/http/serve.js';
-import { HEAD_BYTES_MAX, parseChunked, parseHead, WireServer } from '../../server/http/wire.js';
+import { HEAD_BYTES_MAX, parseChunked, parseHead, WireServer, type WireRequest } from '../../server/http/wire.js';
 import { SILENT_LOG } from '../../server/log.js';
 import { httpApiSuite } from './http-api.js';
 
@@ -198,15 +198,9 @@ describe('the API through the socket', () => {
 describe('closing', () => {
   it('closes idle connections at once and busy ones after their answer', async () => {
     let release: () => void = () => {};
-    const w = new WireServer({
-      handle: async (req) => {
-        if (req.url === '/slow') await new Promise<void>((r) => (release = r));
-        return { status: 200, headers: {}, body: req.url };
-      },
-      refuse: (status, message) => ({ status, headers: {}, body: message }),
-      bodyLimit: 1024,
+    const w = await echoServer(async (req) => {
+      if (req.url === '/slow') await new Promise<void>((r) => (release = r));
     });
-    await w.listen(0, '127.0.0.1');
     const p = w.address().port;
     const idle = await open(p);
     const busy = await open(p);
@@ -229,16 +223,10 @@ describe('closing', () => {
 describe('order', () => {
   it('answers a pipelined request only after the slower one before it', async () => {
     const seen: string[] = [];
-    const w = new WireServer({
-      handle: async (req) => {
-        seen.push(req.url);
-        if (req.url === '/slow') await new Promise((r) => setTimeout(r, 100));
-        return { status: 200, headers: {}, body: req.url };
-      },
-      refuse: (status, message) => ({ status, headers: {}, body: message }),
-      bodyLimit: 1024,
+    const w = await echoServer(async (req) => {
+      seen.push(req.url);
+      if (req.url === '/slow') await new Promise((r) => setTimeout(r, 100));
     });
-    await w.listen(0, '127.0.0.1');
     const s = await open(w.address().port);
     s.sock.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
     await new Promise((r) => setTimeout(r, 20));
@@ -255,16 +243,10 @@ describe('order', () => {
 
 describe('answers held to the end of a turn', () => {
   it('go out when made in a timer, from a microtask or at once, on one connection or several', async () => {
-    const w = new WireServer({
-      handle: async (req) => {
-        if (req.url === '/timer') await new Promise((r) => setTimeout(r, 5));
-        if (req.url === '/micro') await Promise.resolve();
-        return { status: 200, headers: {}, body: req.url };
-      },
-      refuse: (status, message) => ({ status, headers: {}, body: message }),
-      bodyLimit: 1024,
+    const w = await echoServer(async (req) => {
+      if (req.url === '/timer') await new Promise((r) => setTimeout(r, 5));
+      if (req.url === '/micro') await Promise.resolve();
     });
-    await w.listen(0, '127.0.0.1');
     const conns = await Promise.all([0, 1, 2].map(() => open(w.address().port)));
     // Each answer is corked until the check phase; none may wait for input that never comes.
     for (const [i, c] of conns.entries()) c.sock.write(`GET ${['/timer', '/micro', '/now'][i]} HTTP/1.1\r\nHost: x\r\n\r\n`);
@@ -278,18 +260,11 @@ describe('answers held to the end of a turn', () => {
   });
 
   it('are sent, not dropped, when the server closes before the turn ends', async () => {
-    let w: WireServer | null = null;
     let closing: Promise<void> | null = null;
-    w = new WireServer({
-      handle: async (req) => {
-        // This immediate is queued before the one that releases the answer, so the close finds it held.
-        if (req.url === '/bye') setImmediate(() => (closing = w!.close()));
-        return { status: 200, headers: {}, body: req.url };
-      },
-      refuse: (status, message) => ({ status, headers: {}, body: message }),
-      bodyLimit: 1024,
+    const w = await echoServer((req, self) => {
+      // This immediate is queued before the one that releases the answer, so the close finds it held.
+      if (req.url === '/bye') setImmediate(() => (closing = self.close()));
     });
-    await w.listen(0, '127.0.0.1');
     const s = await open(w.address().port);
     s.sock.write('GET /bye HTTP/1.1\r\nHost: x\r\n\r\n');
     const [r] = await s.answers(1);
@@ -351,6 +326,20 @@ interface Raw {
 }
 
 /** A raw connection: what it received as text, whether it closed, and helpers to wait for answers. */
+/** A listening WireServer that answers each request with its URL once `before` is done with it. */
+async function echoServer(before: (req: WireRequest, self: WireServer) => Promise<void> | void): Promise<WireServer> {
+  const w: WireServer = new WireServer({
+    handle: async (req) => {
+      await before(req, w);
+      return { status: 200, headers: {}, body: req.url };
+    },
+    refuse: (status, message) => ({ status, headers: {}, body: message }),
+    bodyLimit: 1024,
+  });
+  await w.listen(0, '127.0.0.1');
+  return w;
+}
+
 async function open(p = port) {
   const sock: Socket = connect(p, '127.0.0.1');
   await new Promise<void>((r) => sock.once('connect', () => r()));
