@@ -325,7 +325,6 @@ interface Raw {
   body: string;
 }
 
-/** A raw connection: what it received as text, whether it closed, and helpers to wait for answers. */
 /** A listening WireServer that answers each request with its URL once `before` is done with it. */
 async function echoServer(before: (req: WireRequest, self: WireServer) => Promise<void> | void): Promise<WireServer> {
   const w: WireServer = new WireServer({
@@ -340,6 +339,7 @@ async function echoServer(before: (req: WireRequest, self: WireServer) => Promis
   return w;
 }
 
+/** A raw connection: what it received as text, whether it closed, and helpers to wait for answers. */
 async function open(p = port) {
   const sock: Socket = connect(p, '127.0.0.1');
   await new Promise<void>((r) => sock.once('connect', () => r()));
